@@ -1,0 +1,37 @@
+using TrialManager.Api.Features.Access;
+using TrialManager.Api.Features.Participants;
+using TrialManager.Api.Features.Trials;
+
+namespace TrialManager.Api;
+
+/// <summary>The route table of API v1: one line per use case, grouped by feature.</summary>
+public static class ApiEndpoints
+{
+    public const string Prefix = "/api/v1";
+
+    public static void MapApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup(Prefix).RequireAuthorization();
+
+        GetMe.Map(api);
+        ManageUsers.Map(api);
+        ManageTokens.Map(api);
+
+        CreateTrial.Map(api);
+        ListTrials.Map(api);
+        var trial = api.MapGroup("/trials/{trialId:guid}");
+        GetTrial.Map(trial);
+        UpdateTrial.Map(trial);
+        ManageMembers.Map(trial);
+        CreateSite.Map(trial);
+        ReadSites.Map(trial);
+        UpdateSite.Map(trial);
+        CreateCluster.Map(trial);
+        ReadClusters.Map(trial);
+        UpdateCluster.Map(trial);
+
+        EnrolParticipant.Map(trial);
+        ReadParticipants.Map(trial);
+        UpdateParticipant.Map(trial);
+    }
+}

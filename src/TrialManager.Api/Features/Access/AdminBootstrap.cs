@@ -1,0 +1,45 @@
+using Microsoft.EntityFrameworkCore;
+using TrialManager.Data;
+using TrialManager.Data.Access;
+
+namespace TrialManager.Api.Features.Access;
+
+/// <summary>
+/// A fresh installation needs one system admin to create the rest. When `Bootstrap:AdminToken` is set and no
+/// admin exists yet, an `admin` user is created whose token is that value. Several instances starting at once
+/// agree through an advisory lock.
+/// </summary>
+public static class AdminBootstrap
+{
+    public const int MinimumTokenLength = 32;
+    private const long AdvisoryLockKey = 0x7472_6961_6c6d_6772; // "trialmgr"
+
+    public static async Task EnsureAdminAsync(TrialManagerDbContext db, string? adminToken, TimeProvider clock, ILogger logger,
+        CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(adminToken))
+            return;
+        if (adminToken.Length < MinimumTokenLength)
+            throw new InvalidOperationException($"Bootstrap:AdminToken must be at least {MinimumTokenLength} characters long.");
+
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({AdvisoryLockKey})", ct);
+        if (await db.Users.AnyAsync(u => u.IsSystemAdmin, ct))
+            return;
+        var now = clock.GetUtcNow();
+        var admin = new User
+        {
+            Id = Guid.CreateVersion7(now), UserName = "admin", DisplayName = "System administrator", Email = "admin@localhost",
+            IsSystemAdmin = true, CreatedAt = now,
+        };
+        db.Users.Add(admin);
+        db.ApiTokens.Add(new ApiToken
+        {
+            Id = Guid.CreateVersion7(now), UserId = admin.Id, Name = "bootstrap", SecretHash = TokenSecret.Hash(adminToken),
+            Prefix = TokenSecret.PrefixOf(adminToken), CreatedAt = now,
+        });
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        logger.LogInformation("Bootstrapped the system admin 'admin' from Bootstrap:AdminToken");
+    }
+}

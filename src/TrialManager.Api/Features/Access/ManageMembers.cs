@@ -1,0 +1,115 @@
+using FluentValidation;
+using Mediator;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using TrialManager.Api.Features.Trials;
+using TrialManager.Api.Infrastructure.Errors;
+using TrialManager.Api.Infrastructure.Http;
+using TrialManager.Data;
+using TrialManager.Data.Access;
+
+namespace TrialManager.Api.Features.Access;
+
+/// <summary>
+/// A system admin grants a user one role in a trial (PUT replaces the previous one) or removes it.
+/// A researcher's grant names the trial's sites they work at; other roles see every site.
+/// </summary>
+public static class ManageMembers
+{
+    public sealed record GrantCommand(TrialRole? Role, IReadOnlyList<Guid>? SiteIds, string? Reason)
+        : ICommand<(MemberView Member, bool Created)>, ITrialRequest
+    {
+        [System.Text.Json.Serialization.JsonIgnore]
+        public Guid TrialId { get; init; }
+
+        [System.Text.Json.Serialization.JsonIgnore]
+        public Guid UserId { get; init; }
+
+        public static TrialPermission Permission => TrialPermission.ManageMembers;
+    }
+
+    public sealed class GrantValidator : AbstractValidator<GrantCommand>
+    {
+        public GrantValidator()
+        {
+            RuleFor(c => c.Role).NotNull();
+            RuleFor(c => c.SiteIds).NotEmpty().When(c => c.Role == TrialRole.Researcher)
+                .WithMessage("A researcher's grant names the sites they work at.");
+            RuleFor(c => c.SiteIds).Empty().When(c => c.Role is not null and not TrialRole.Researcher)
+                .WithMessage("Only a researcher's grant names sites; other roles see the whole trial.");
+            RuleFor(c => c.Reason).IsReason();
+        }
+    }
+
+    public sealed record RevokeCommand(Guid TrialId, Guid UserId) : ICommand, ITrialRequest
+    {
+        public static TrialPermission Permission => TrialPermission.ManageMembers;
+    }
+
+    public sealed record ListQuery(Guid TrialId) : IQuery<IReadOnlyList<MemberView>>, ITrialRequest
+    {
+        public static TrialPermission Permission => TrialPermission.ReadMembers;
+    }
+
+    public sealed class Handler(TrialManagerDbContext db, CurrentUser caller, TimeProvider clock)
+        : ICommandHandler<GrantCommand, (MemberView, bool)>, ICommandHandler<RevokeCommand>, IQueryHandler<ListQuery, IReadOnlyList<MemberView>>
+    {
+        public async ValueTask<(MemberView, bool)> Handle(GrantCommand command, CancellationToken ct)
+        {
+            var user = await db.Users.SingleOrDefaultAsync(u => u.Id == command.UserId, ct) ?? throw ProblemException.NotFound("user");
+            var siteIds = (command.SiteIds ?? []).Distinct().ToList();
+            var known = await db.Sites.CountAsync(s => s.TrialId == command.TrialId && siteIds.Contains(s.Id), ct);
+            if (known != siteIds.Count)
+                throw ProblemException.Invalid("siteIds", "exists", "Every site must be one of this trial's sites.");
+
+            var membership = await db.TrialMemberships.SingleOrDefaultAsync(m => m.TrialId == command.TrialId && m.UserId == user.Id, ct);
+            var created = membership is null;
+            if (membership is null)
+            {
+                membership = new TrialMembership { Id = Guid.CreateVersion7(clock.GetUtcNow()), TrialId = command.TrialId, UserId = user.Id };
+                db.TrialMemberships.Add(membership);
+            }
+            membership.Role = command.Role!.Value;
+            membership.SiteIds = siteIds;
+            membership.GrantedAt = clock.GetUtcNow();
+            membership.GrantedBy = caller.Id;
+            return (MemberView.Of(membership, user.UserName), created);
+        }
+
+        public async ValueTask<Unit> Handle(RevokeCommand command, CancellationToken ct)
+        {
+            var membership = await db.TrialMemberships.SingleOrDefaultAsync(m => m.TrialId == command.TrialId && m.UserId == command.UserId, ct)
+                ?? throw ProblemException.NotFound("membership");
+            db.TrialMemberships.Remove(membership);
+            return Unit.Value;
+        }
+
+        public async ValueTask<IReadOnlyList<MemberView>> Handle(ListQuery query, CancellationToken ct) =>
+            (await db.TrialMemberships.AsNoTracking().Include(m => m.User).Where(m => m.TrialId == query.TrialId)
+                .OrderBy(m => m.Id).ToListAsync(ct))
+            .Select(m => MemberView.Of(m, m.User!.UserName)).ToList();
+    }
+
+    public static void Map(RouteGroupBuilder trial)
+    {
+        trial.MapPut("/members/{userId:guid}", async Task<Results<Created<MemberView>, Ok<MemberView>>> (Guid trialId, Guid userId,
+                GrantCommand command, IMediator mediator, CancellationToken ct) =>
+            {
+                var (member, created) = await mediator.Send(command with { TrialId = trialId, UserId = userId }, ct);
+                return created ? TypedResults.Created($"/api/v1/trials/{trialId}/members/{userId}", member) : TypedResults.Ok(member);
+            })
+            .WithSummary("Grant a user their role in the trial (system admin)")
+            .TrialWrite();
+        trial.MapDelete("/members/{userId:guid}", async (Guid trialId, Guid userId, IMediator mediator, CancellationToken ct) =>
+            {
+                await mediator.Send(new RevokeCommand(trialId, userId), ct);
+                return TypedResults.NoContent();
+            })
+            .WithSummary("Remove a user's role in the trial (system admin)")
+            .TrialRead();
+        trial.MapGet("/members", async (Guid trialId, IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new ListQuery(trialId), ct)))
+            .WithSummary("List the trial's members and their roles (trial manager, system admin)")
+            .TrialRead();
+    }
+}

@@ -1,0 +1,75 @@
+using TrialManager.Data.Access;
+using TrialManager.Data.Trials;
+
+namespace TrialManager.Api.Features.Access;
+
+/// <summary>What a request does to a trial; each request type names exactly one.</summary>
+public enum TrialPermission
+{
+    ReadTrial,
+    ManageTrial,
+    ReadMembers,
+    ManageMembers,
+    ReadSites,
+    ConfigureSites,
+    ReadClusters,
+    ConfigureClusters,
+    ReadParticipants,
+    EnrolParticipants,
+    UpdateParticipants,
+}
+
+public enum TrialAccess
+{
+    Allowed,
+    /// <summary>404: the caller may not learn that the trial exists.</summary>
+    Hidden,
+    /// <summary>403: the caller knows the trial but their role does not allow this.</summary>
+    Forbidden,
+    /// <summary>409: the trial is locked and the request would change its data.</summary>
+    Locked,
+}
+
+/// <summary>
+/// Who may do what in a trial: the whole rule set in one table, without I/O, so that it can be read and
+/// tested as a matrix. System admins set trials up and grant roles but see no trial data without a role.
+/// </summary>
+public static class TrialPolicy
+{
+    private sealed record Rule(TrialRole[] Roles, bool SystemAdmin = false, bool ChangesTrialData = false);
+
+    private static readonly TrialRole[] AllRoles = Enum.GetValues<TrialRole>();
+    private static readonly TrialRole[] Manager = [TrialRole.TrialManager];
+    private static readonly TrialRole[] DataEntry = [TrialRole.TrialManager, TrialRole.Researcher];
+
+    private static readonly Dictionary<TrialPermission, Rule> Rules = new()
+    {
+        [TrialPermission.ReadTrial] = new(AllRoles, SystemAdmin: true),
+        [TrialPermission.ManageTrial] = new(Manager, ChangesTrialData: true),
+        [TrialPermission.ReadMembers] = new(Manager, SystemAdmin: true),
+        // Access management is not trial data: monitors and auditors may still be granted after lock.
+        [TrialPermission.ManageMembers] = new([], SystemAdmin: true),
+        // Admins see the sites so that they can name a researcher's sites in a grant.
+        [TrialPermission.ReadSites] = new(AllRoles, SystemAdmin: true),
+        [TrialPermission.ConfigureSites] = new(Manager, ChangesTrialData: true),
+        [TrialPermission.ReadClusters] = new(AllRoles),
+        [TrialPermission.ConfigureClusters] = new(Manager, ChangesTrialData: true),
+        [TrialPermission.ReadParticipants] = new(AllRoles),
+        [TrialPermission.EnrolParticipants] = new(DataEntry, ChangesTrialData: true),
+        [TrialPermission.UpdateParticipants] = new(DataEntry, ChangesTrialData: true),
+    };
+
+    public static TrialAccess Decide(TrialPermission permission, bool isSystemAdmin, TrialRole? role, TrialStatus status)
+    {
+        var rule = Rules[permission];
+        var allowed = (role is { } r && rule.Roles.Contains(r)) || (isSystemAdmin && rule.SystemAdmin);
+        if (!allowed)
+            return role is null && !isSystemAdmin ? TrialAccess.Hidden : TrialAccess.Forbidden;
+        return rule.ChangesTrialData && status == TrialStatus.Locked ? TrialAccess.Locked : TrialAccess.Allowed;
+    }
+
+    public static bool ChangesTrialData(TrialPermission permission) => Rules[permission].ChangesTrialData;
+
+    /// <summary>Researchers work at named sites; every other role sees the whole trial.</summary>
+    public static bool IsSiteScoped(TrialRole role) => role == TrialRole.Researcher;
+}

@@ -1,0 +1,85 @@
+using FluentValidation;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using TrialManager.Api.Features.Access;
+using TrialManager.Api.Features.Trials;
+using TrialManager.Api.Infrastructure.Errors;
+using TrialManager.Api.Infrastructure.Http;
+using TrialManager.Data;
+using TrialManager.Data.Participants;
+
+namespace TrialManager.Api.Features.Participants;
+
+/// <summary>A researcher enrols a participant into a cluster at one of their own sites (a trial manager at any site).</summary>
+public static class EnrolParticipant
+{
+    public sealed record Command(string? ExternalId, Guid? ClusterId, ParticipantKind? Kind, DateOnly? ConsentDate, DateOnly? BaselineDate,
+        string? Reason) : ICommand<ParticipantView>, ITrialRequest
+    {
+        [System.Text.Json.Serialization.JsonIgnore]
+        public Guid TrialId { get; init; }
+
+        public static TrialPermission Permission => TrialPermission.EnrolParticipants;
+    }
+
+    public sealed class Validator : AbstractValidator<Command>
+    {
+        public Validator()
+        {
+            RuleFor(c => c.ExternalId).IsCode();
+            RuleFor(c => c.ClusterId).NotEmpty();
+            RuleFor(c => c.Kind).NotNull();
+            RuleFor(c => c.ConsentDate).NotNull();
+            RuleFor(c => c.BaselineDate).NotNull();
+            RuleFor(c => c.Reason).IsReason();
+        }
+    }
+
+    public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, TimeProvider clock) : ICommandHandler<Command, ParticipantView>
+    {
+        public async ValueTask<ParticipantView> Handle(Command command, CancellationToken ct)
+        {
+            var now = clock.GetUtcNow();
+            var violations = ParticipantRules.CheckDates(command.ConsentDate!.Value, command.BaselineDate!.Value, DateOnly.FromDateTime(now.UtcDateTime));
+            if (violations.Count > 0)
+                throw ProblemException.Invalid(violations);
+            var siteId = await ParticipantChecks.SiteOfVisibleCluster(db, caller, command.ClusterId!.Value, ct);
+            var participant = new Participant
+            {
+                Id = Guid.CreateVersion7(now),
+                TrialId = command.TrialId,
+                ClusterId = command.ClusterId.Value,
+                ExternalId = command.ExternalId!,
+                Kind = command.Kind!.Value,
+                ConsentDate = command.ConsentDate.Value,
+                BaselineDate = command.BaselineDate.Value,
+                Status = ParticipantStatus.Active,
+                CreatedAt = now,
+            };
+            db.Participants.Add(participant);
+            return ParticipantView.Of(participant, siteId);
+        }
+    }
+
+    public static void Map(RouteGroupBuilder trial) =>
+        trial.MapPost("/participants", async (Guid trialId, Command command, IMediator mediator, CancellationToken ct) =>
+            {
+                var participant = await mediator.Send(command with { TrialId = trialId }, ct);
+                return TypedResults.Created($"/api/v1/trials/{trialId}/participants/{participant.Id}", participant);
+            })
+            .WithSummary("Enrol a participant (researcher at the cluster's site, or trial manager)")
+            .TrialWrite();
+}
+
+internal static class ParticipantChecks
+{
+    /// <summary>The site of a cluster the caller may enrol into; any other cluster is refused as unknown.</summary>
+    public static async Task<Guid> SiteOfVisibleCluster(TrialManagerDbContext db, TrialCaller caller, Guid clusterId, CancellationToken ct)
+    {
+        var siteId = await db.Clusters.Where(c => c.TrialId == caller.TrialId && c.Id == clusterId)
+            .Select(c => (Guid?)c.SiteId).SingleOrDefaultAsync(ct);
+        if (siteId is not { } site || !caller.SeesSite(site))
+            throw ProblemException.Invalid("clusterId", "exists", "No such cluster among the sites you work at.");
+        return site;
+    }
+}

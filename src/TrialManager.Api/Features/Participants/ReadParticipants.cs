@@ -1,0 +1,77 @@
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using TrialManager.Api.Features.Access;
+using TrialManager.Api.Infrastructure;
+using TrialManager.Api.Infrastructure.Errors;
+using TrialManager.Api.Infrastructure.Http;
+using TrialManager.Data;
+using TrialManager.Data.Participants;
+
+namespace TrialManager.Api.Features.Participants;
+
+/// <summary>Participants, narrowed to a researcher's sites: another site's participant is a 404, not a 403 that confirms it.</summary>
+public static class ReadParticipants
+{
+    /// <summary>?siteId=&amp;clusterId=&amp;status=&amp;kind= (status and kind as kebab-case words).</summary>
+    public sealed record Filter(Guid? SiteId, Guid? ClusterId, string? Status, string? Kind);
+
+    public sealed record ListQuery(Guid TrialId, Filter Filter, PageRequest Page) : IQuery<Page<ParticipantView>>, ITrialRequest
+    {
+        public static TrialPermission Permission => TrialPermission.ReadParticipants;
+    }
+
+    public sealed record GetQuery(Guid TrialId, Guid ParticipantId) : IQuery<ParticipantView>, ITrialRequest
+    {
+        public static TrialPermission Permission => TrialPermission.ReadParticipants;
+    }
+
+    public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, PagingOptions paging)
+        : IQueryHandler<ListQuery, Page<ParticipantView>>, IQueryHandler<GetQuery, ParticipantView>
+    {
+        public async ValueTask<Page<ParticipantView>> Handle(ListQuery query, CancellationToken ct)
+        {
+            var (siteId, clusterId, _, _) = query.Filter;
+            var status = QueryWords.Parse<ParticipantStatus>(query.Filter.Status, "status");
+            var kind = QueryWords.Parse<ParticipantKind>(query.Filter.Kind, "kind");
+            var participants = Visible(db, caller).Include(p => p.Cluster).AsQueryable();
+            if (siteId is not null)
+                participants = participants.Where(p => p.Cluster!.SiteId == siteId);
+            if (clusterId is not null)
+                participants = participants.Where(p => p.ClusterId == clusterId);
+            if (status is not null)
+                participants = participants.Where(p => p.Status == status);
+            if (kind is not null)
+                participants = participants.Where(p => p.Kind == kind);
+            return await participants.ToPageAsync(query.Page, paging, p => ParticipantView.Of(p), ct);
+        }
+
+        public async ValueTask<ParticipantView> Handle(GetQuery query, CancellationToken ct)
+        {
+            var participant = await Visible(db, caller).Include(p => p.Cluster).Include(p => p.StatusHistory)
+                .SingleOrDefaultAsync(p => p.Id == query.ParticipantId, ct) ?? throw ProblemException.NotFound("participant");
+            return ParticipantView.Of(participant, participant.Cluster!.SiteId, withHistory: true);
+        }
+    }
+
+    /// <summary>The trial's participants that the caller may see.</summary>
+    internal static IQueryable<Participant> Visible(TrialManagerDbContext db, TrialCaller caller)
+    {
+        var participants = db.Participants.AsNoTracking().Where(p => p.TrialId == caller.TrialId);
+        if (caller.AllSites)
+            return participants;
+        var sites = caller.SiteIds.ToList();
+        return participants.Where(p => sites.Contains(p.Cluster!.SiteId));
+    }
+
+    public static void Map(RouteGroupBuilder trial)
+    {
+        trial.MapGet("/participants", async (Guid trialId, [AsParameters] Filter filter, [AsParameters] PageRequest page, IMediator mediator,
+                    CancellationToken ct) => TypedResults.Ok(await mediator.Send(new ListQuery(trialId, filter, page), ct)))
+            .WithSummary("List participants (filter by site, cluster, status, kind)")
+            .TrialRead().ProducesErrors(400, 422);
+        trial.MapGet("/participants/{participantId:guid}", async (Guid trialId, Guid participantId, IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new GetQuery(trialId, participantId), ct)))
+            .WithSummary("Read a participant with its status history")
+            .TrialRead();
+    }
+}

@@ -1,0 +1,63 @@
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using TrialManager.Api.Features.Access;
+using TrialManager.Api.Infrastructure;
+using TrialManager.Api.Infrastructure.Errors;
+using TrialManager.Api.Infrastructure.Http;
+using TrialManager.Data;
+using TrialManager.Data.Trials;
+
+namespace TrialManager.Api.Features.Trials;
+
+/// <summary>Clusters, narrowed to a researcher's own sites: another site's cluster is simply not there (404).</summary>
+public static class ReadClusters
+{
+    public sealed record ListQuery(Guid TrialId, Guid? SiteId, PageRequest Page) : IQuery<Page<ClusterView>>, ITrialRequest
+    {
+        public static TrialPermission Permission => TrialPermission.ReadClusters;
+    }
+
+    public sealed record GetQuery(Guid TrialId, Guid ClusterId) : IQuery<ClusterView>, ITrialRequest
+    {
+        public static TrialPermission Permission => TrialPermission.ReadClusters;
+    }
+
+    public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, PagingOptions paging)
+        : IQueryHandler<ListQuery, Page<ClusterView>>, IQueryHandler<GetQuery, ClusterView>
+    {
+        public async ValueTask<Page<ClusterView>> Handle(ListQuery query, CancellationToken ct)
+        {
+            var clusters = Visible(query.TrialId);
+            if (query.SiteId is { } siteId)
+                clusters = clusters.Where(c => c.SiteId == siteId);
+            return await clusters.ToPageAsync(query.Page, paging, ClusterView.Of, ct);
+        }
+
+        public async ValueTask<ClusterView> Handle(GetQuery query, CancellationToken ct) =>
+            ClusterView.Of(await Visible(query.TrialId).SingleOrDefaultAsync(c => c.Id == query.ClusterId, ct)
+                ?? throw ProblemException.NotFound("cluster"));
+
+        private IQueryable<Cluster> Visible(Guid trialId)
+        {
+            var clusters = db.Clusters.AsNoTracking().Where(c => c.TrialId == trialId);
+            if (!caller.AllSites)
+            {
+                var sites = caller.SiteIds.ToList();
+                clusters = clusters.Where(c => sites.Contains(c.SiteId));
+            }
+            return clusters;
+        }
+    }
+
+    public static void Map(RouteGroupBuilder trial)
+    {
+        trial.MapGet("/clusters", async (Guid trialId, Guid? siteId, [AsParameters] PageRequest page, IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new ListQuery(trialId, siteId, page), ct)))
+            .WithSummary("List clusters (a researcher sees their own sites' clusters)")
+            .TrialRead().ProducesErrors(422);
+        trial.MapGet("/clusters/{clusterId:guid}", async (Guid trialId, Guid clusterId, IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new GetQuery(trialId, clusterId), ct)))
+            .WithSummary("Read a cluster")
+            .TrialRead();
+    }
+}

@@ -1,0 +1,77 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FluentValidation;
+using Mediator;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.Json;
+using TrialManager.Api;
+using TrialManager.Api.Features.Access;
+using TrialManager.Api.Features.Health;
+using TrialManager.Api.Infrastructure;
+using TrialManager.Api.Infrastructure.Http;
+using TrialManager.Api.Infrastructure.Mediation;
+using TrialManager.Data;
+
+var builder = WebApplication.CreateBuilder(args);
+var configuration = builder.Configuration;
+
+var connectionString = configuration.GetConnectionString(TrialManagerDatabase.ConnectionStringName);
+if (string.IsNullOrWhiteSpace(connectionString))
+    throw new InvalidOperationException(
+        "Set the connection string ConnectionStrings:TrialManager (environment ConnectionStrings__TrialManager), " +
+        "or start the service with deploy/local/start.sh, which sets up a local PostgreSQL database.");
+
+builder.WebHost.ConfigureKestrel(kestrel =>
+    kestrel.Limits.MaxRequestBodySize = configuration.GetValue<long>("Limits:MaxRequestBodyBytes", 1024 * 1024));
+
+var services = builder.Services;
+services.AddSingleton<TimeProvider>(new DatabaseClock(TimeProvider.System));
+services.AddSingleton(RandomNumberGenerator.Create());
+services.AddHttpContextAccessor();
+services.AddDbContext<TrialManagerDbContext>(options => options.UseTrialManagerDatabase(connectionString));
+
+services.Configure<JsonOptions>(options =>
+    options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false)));
+services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+services.AddTrialManagerProblemDetails();
+services.AddTrialManagerOpenApi();
+services.AddTrialManagerHealth();
+services.AddTrialManagerRateLimits(configuration);
+services.AddPaging(configuration);
+
+services.AddAuthentication(BearerTokenHandler.SchemeName)
+    .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
+services.AddAuthorizationBuilder()
+    .AddPolicy(AccessPolicies.SystemAdmin, policy => policy.RequireRole(CurrentUser.SystemAdminRole));
+services.AddScoped<CurrentUser>();
+services.AddScoped<TrialCaller>();
+
+ValidatorOptions.Global.PropertyNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
+ValidatorOptions.Global.DisplayNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
+services.AddValidatorsFromAssemblyContaining<Program>();
+services.AddMediator((MediatorOptions options) =>
+{
+    options.ServiceLifetime = ServiceLifetime.Scoped;
+    // Order matters: one transaction around everything, then who may do it, then whether the input is valid.
+    options.PipelineBehaviors = [typeof(UnitOfWorkBehaviour<,>), typeof(TrialAccessBehaviour<,>), typeof(ValidationBehaviour<,>)];
+});
+
+var app = builder.Build();
+
+app.UseRequestIds();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseSwagger();
+app.UseSwaggerUI(ui => ui.SwaggerEndpoint("/swagger/v1/swagger.json", "TrialManager API v1"));
+app.UseAuthentication();
+app.UseRateLimiter();
+app.UseAuthorization();
+
+app.MapHealth();
+app.MapApi();
+
+await app.PrepareDatabaseAsync();
+await app.RunAsync();
+
+public partial class Program;

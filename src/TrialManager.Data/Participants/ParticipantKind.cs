@@ -1,0 +1,7 @@
+namespace TrialManager.Data.Participants;
+
+public enum ParticipantKind
+{
+    Patient,
+    Staff,
+}

@@ -1,0 +1,31 @@
+using Microsoft.EntityFrameworkCore;
+using TrialManager.Data.Access;
+using TrialManager.Data.Conventions;
+using TrialManager.Data.Participants;
+using TrialManager.Data.Trials;
+
+namespace TrialManager.Data;
+
+public sealed class TrialManagerDbContext(DbContextOptions<TrialManagerDbContext> options) : DbContext(options)
+{
+    public DbSet<User> Users => Set<User>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<TrialMembership> TrialMemberships => Set<TrialMembership>();
+    public DbSet<Trial> Trials => Set<Trial>();
+    public DbSet<TrialArm> TrialArms => Set<TrialArm>();
+    public DbSet<Site> Sites => Set<Site>();
+    public DbSet<Cluster> Clusters => Set<Cluster>();
+    public DbSet<Participant> Participants => Set<Participant>();
+    public DbSet<ParticipantStatusChange> ParticipantStatusChanges => Set<ParticipantStatusChange>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(TrialManagerDbContext).Assembly);
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder conventions)
+    {
+        conventions.Properties<TrialStatus>().HaveConversion<KebabCaseEnumConverter<TrialStatus>>();
+        conventions.Properties<ParticipantKind>().HaveConversion<KebabCaseEnumConverter<ParticipantKind>>();
+        conventions.Properties<ParticipantStatus>().HaveConversion<KebabCaseEnumConverter<ParticipantStatus>>();
+        conventions.Properties<TrialRole>().HaveConversion<KebabCaseEnumConverter<TrialRole>>();
+    }
+}
