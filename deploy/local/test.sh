@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs the whole test suite against a local PostgreSQL 15 (set up and started if needed) and prints
+# "N passed, N failed". Each run creates its own database and drops it afterwards.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/postgres.sh"
+cd "$repo_root"
+
+if [ -z "${TRIALMANAGER_TEST_ADMIN_CONNECTION:-}" ]; then
+  ensure_postgres
+  password=$(local_secret test-db-password)
+  # The tests create and drop their own databases and play a superuser who tampers with the audit table.
+  ensure_login_role trialmanager_test "$password" SUPERUSER
+  export TRIALMANAGER_TEST_ADMIN_CONNECTION="Host=127.0.0.1;Port=$PGPORT;Database=postgres;Username=trialmanager_test;Password=$password"
+fi
+
+results="$repo_root/.test-results"
+rm -rf "$results"
+status=0
+dotnet test TrialManager.sln -c Release --logger "trx;LogFileName=results.trx" --results-directory "$results" "$@" || status=$?
+
+trx="$results/results.trx"
+if [ ! -f "$trx" ]; then
+  echo "0 passed, 0 failed (no test results: the build or the test host failed)"
+  exit 1
+fi
+counters=$(grep -o '<Counters [^>]*>' "$trx")
+passed=$(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")
+failed=$(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ] && [ "$status" -eq 0 ]
