@@ -19,9 +19,9 @@ public static class ApiEndpoints
 
         CreateTrial.Map(api);
         ListTrials.Map(api);
+        GetTrial.Map(api);
+        UpdateTrial.Map(api);
         var trial = api.MapGroup("/trials/{trialId:guid}");
-        GetTrial.Map(trial);
-        UpdateTrial.Map(trial);
         ManageMembers.Map(trial);
         CreateSite.Map(trial);
         ReadSites.Map(trial);

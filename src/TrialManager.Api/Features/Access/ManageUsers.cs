@@ -57,19 +57,19 @@ public static class ManageUsers
 
     public static void Map(IEndpointRouteBuilder api)
     {
-        var users = api.MapGroup("/users").RequireAuthorization(AccessPolicies.SystemAdmin);
-        users.MapPost("", async (CreateCommand command, IMediator mediator, CancellationToken ct) =>
+        var users = api.MapGroup("").RequireAuthorization(AccessPolicies.SystemAdmin);
+        users.MapPost("/users", async (CreateCommand command, IMediator mediator, CancellationToken ct) =>
             {
                 var user = await mediator.Send(command, ct);
                 return TypedResults.Created($"/api/v1/users/{user.Id}", user);
             })
             .WithSummary("Create a user (system admin)")
             .ProducesErrors(400, 403, 409, 413, 415, 422);
-        users.MapGet("", async ([AsParameters] PageRequest page, IMediator mediator, CancellationToken ct) =>
+        users.MapGet("/users", async ([AsParameters] PageRequest page, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new ListQuery(page), ct)))
             .WithSummary("List users (system admin)")
             .ProducesErrors(403, 422);
-        users.MapGet("/{userId:guid}", async (Guid userId, IMediator mediator, CancellationToken ct) =>
+        users.MapGet("/users/{userId:guid}", async (Guid userId, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new GetQuery(userId), ct)))
             .WithSummary("Read a user (system admin)")
             .ProducesErrors(403, 404);

@@ -19,8 +19,8 @@ public static class GetTrial
             TrialView.Of(await db.Trials.AsNoTracking().Include(t => t.Arms).SingleAsync(t => t.Id == query.TrialId, ct));
     }
 
-    public static void Map(RouteGroupBuilder trial) =>
-        trial.MapGet("", async (Guid trialId, IMediator mediator, CancellationToken ct) =>
+    public static void Map(IEndpointRouteBuilder api) =>
+        api.MapGet("/trials/{trialId:guid}", async (Guid trialId, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new Query(trialId), ct)))
             .WithSummary("Read a trial")
             .TrialRead();

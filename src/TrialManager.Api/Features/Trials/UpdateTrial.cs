@@ -70,15 +70,14 @@ public static class UpdateTrial
             {
                 Id = Guid.CreateVersion7(now), TrialId = trial.Id, Code = arm.Code!, Label = arm.Label!, Ratio = arm.Ratio!.Value, Position = i,
             }).ToList();
-            db.TrialArms.AddRange(replacement);
-            trial.Arms.AddRange(replacement);
+            db.TrialArms.AddRange(replacement); // EF adds them to trial.Arms too (relationship fix-up)
         }
 
         private static string Word(TrialStatus status) => Data.Conventions.KebabCaseEnumConverter<TrialStatus>.ToWord(status);
     }
 
-    public static void Map(RouteGroupBuilder trial) =>
-        trial.MapPatch("", async (Guid trialId, Command command, IMediator mediator, CancellationToken ct) =>
+    public static void Map(IEndpointRouteBuilder api) =>
+        api.MapPatch("/trials/{trialId:guid}", async (Guid trialId, Command command, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(command with { TrialId = trialId }, ct)))
             .WithSummary("Update a trial or move its status one step forward (trial manager)")
             .TrialWrite();

@@ -1,0 +1,108 @@
+using static TrialManager.Tests.Integration.Access.AccessMatrixTests;
+using static TrialManager.Tests.Integration.Access.Caller;
+
+namespace TrialManager.Tests.Integration.Access;
+
+public sealed record MatrixRequest(HttpMethod Method, string Path, object? Body = null);
+
+/// <summary>What a row's request may need: the client, the trial, and the caller's token.</summary>
+public sealed record MatrixContext(ApiClient Api, TrialWorld World, string? Token)
+{
+    public string T => World.Path;
+}
+
+public sealed record MatrixRow(string Route, Func<MatrixContext, Task<MatrixRequest>> Request, Func<Caller, int> Expected)
+{
+    public MatrixRow(string route, Func<MatrixContext, MatrixRequest> request, Func<Caller, int> expected)
+        : this(route, c => Task.FromResult(request(c)), expected) { }
+}
+
+/// <summary>The access matrix: one row per route of the app. Each request is valid, so that a refusal can only come from access control.</summary>
+public static class AccessMatrix
+{
+    private static readonly HttpMethod Get = HttpMethod.Get, Post = HttpMethod.Post, Put = HttpMethod.Put, Patch = HttpMethod.Patch,
+        Delete = HttpMethod.Delete;
+
+    private const string Trials = "/api/v1/trials/{trialId:guid}";
+    private static readonly Caller[] ManagerOnly = [Manager];
+    private static readonly Caller[] DataEntry = [Manager, ResearcherA];
+    private static readonly Dictionary<Caller, int> OtherSiteIsHidden = new() { [ResearcherB] = 404 };
+
+    public static readonly MatrixRow[] Rows =
+    [
+        new("GET /health/live", _ => new MatrixRequest(Get, "/health/live"), Public(200)),
+        new("GET /health/ready", _ => new MatrixRequest(Get, "/health/ready"), Public(200)),
+        new("HEAD /health/live", _ => new MatrixRequest(HttpMethod.Head, "/health/live"), Public(200)),
+        new("HEAD /health/ready", _ => new MatrixRequest(HttpMethod.Head, "/health/ready"), Public(200)),
+
+        new("GET /api/v1/me", _ => new MatrixRequest(Get, "/me"), Authenticated(200)),
+        new("POST /api/v1/users", _ => new MatrixRequest(Post, "/users", NewUser()), AdminOnly(201)),
+        new("GET /api/v1/users", _ => new MatrixRequest(Get, "/users"), AdminOnly(200)),
+        new("GET /api/v1/users/{userId:guid}", c => new MatrixRequest(Get, $"/users/{c.World.OutsiderId}"), AdminOnly(200)),
+        new("POST /api/v1/users/{userId:guid}/tokens", c => new MatrixRequest(Post, $"/users/{c.World.OutsiderId}/tokens", new { name = "extra" }),
+            AdminOnly(201)),
+        new("GET /api/v1/users/{userId:guid}/tokens", c => new MatrixRequest(Get, $"/users/{c.World.OutsiderId}/tokens"), AdminOnly(200)),
+        // Someone else's token: only an admin may revoke it; to anyone else it does not exist.
+        new("DELETE /api/v1/tokens/{tokenId:guid}", async c =>
+            {
+                var (owner, _) = await TrialWorld.NewUserAsync(c.Api, "owner");
+                var token = await c.Api.Post($"/users/{owner}/tokens", new { name = "to revoke" }, TestHost.AdminToken);
+                return new MatrixRequest(Delete, $"/tokens/{token.Id}");
+            },
+            caller => caller switch { Anonymous or RevokedToken or ExpiredToken => 401, SystemAdmin => 204, _ => 404 }),
+
+        new("POST /api/v1/trials", _ => new MatrixRequest(Post, "/trials", NewTrial()), AdminOnly(201)),
+        new("GET /api/v1/trials", _ => new MatrixRequest(Get, "/trials"), Authenticated(200)),
+        new($"GET {Trials}", c => new MatrixRequest(Get, c.T), Trial(200, MembersAndAdmin)),
+        new($"PATCH {Trials}", c => new MatrixRequest(Patch, c.T, new { title = "REFOCUS, renamed" }), Trial(200, ManagerOnly)),
+
+        new($"GET {Trials}/members", c => new MatrixRequest(Get, $"{c.T}/members"), Trial(200, [Manager, SystemAdmin])),
+        new($"PUT {Trials}/members/{{userId:guid}}", async c =>
+            {
+                var (id, _) = await TrialWorld.NewUserAsync(c.Api, "grantee");
+                return new MatrixRequest(Put, $"{c.T}/members/{id}", new { role = "monitor" });
+            },
+            Trial(201, [SystemAdmin])),
+        new($"DELETE {Trials}/members/{{userId:guid}}", async c =>
+            {
+                var (id, _) = await c.World.MemberAsync("monitor");
+                return new MatrixRequest(Delete, $"{c.T}/members/{id}");
+            },
+            Trial(204, [SystemAdmin])),
+
+        new($"POST {Trials}/sites", c => new MatrixRequest(Post, $"{c.T}/sites", new { code = TrialWorld.Unique("S"), name = "A site" }),
+            Trial(201, ManagerOnly)),
+        new($"GET {Trials}/sites", c => new MatrixRequest(Get, $"{c.T}/sites"), Trial(200, MembersAndAdmin)),
+        new($"GET {Trials}/sites/{{siteId:guid}}", c => new MatrixRequest(Get, $"{c.T}/sites/{c.World.SiteA}"), Trial(200, MembersAndAdmin)),
+        new($"PATCH {Trials}/sites/{{siteId:guid}}", c => new MatrixRequest(Patch, $"{c.T}/sites/{c.World.SiteA}", new { name = "Renamed" }),
+            Trial(200, ManagerOnly)),
+
+        new($"POST {Trials}/clusters", c => new MatrixRequest(Post, $"{c.T}/clusters",
+            new { code = TrialWorld.Unique("T"), siteId = c.World.SiteA, covariates = new { caseload = 10 } }), Trial(201, ManagerOnly)),
+        new($"GET {Trials}/clusters", c => new MatrixRequest(Get, $"{c.T}/clusters"), Trial(200, AllMembers)),
+        new($"GET {Trials}/clusters/{{clusterId:guid}}", c => new MatrixRequest(Get, $"{c.T}/clusters/{c.World.ClusterA}"),
+            Trial(200, AllMembers, OtherSiteIsHidden)),
+        new($"PATCH {Trials}/clusters/{{clusterId:guid}}", c => new MatrixRequest(Patch, $"{c.T}/clusters/{c.World.ClusterA}",
+            new { covariates = new { caseload = 260, teamType = "support" } }), Trial(200, ManagerOnly)),
+
+        new($"POST {Trials}/participants", c => new MatrixRequest(Post, $"{c.T}/participants", TrialWorld.NewParticipant(c.World.ClusterA)),
+            Trial(201, DataEntry, new() { [ResearcherB] = 422 })),
+        new($"GET {Trials}/participants", c => new MatrixRequest(Get, $"{c.T}/participants"), Trial(200, AllMembers)),
+        new($"GET {Trials}/participants/{{participantId:guid}}", c => new MatrixRequest(Get, $"{c.T}/participants/{c.World.ParticipantA}"),
+            Trial(200, AllMembers, OtherSiteIsHidden)),
+        new($"PATCH {Trials}/participants/{{participantId:guid}}", c => new MatrixRequest(Patch, $"{c.T}/participants/{c.World.ParticipantA}",
+            new { baselineDate = "2011-06-09" }), Trial(200, DataEntry, OtherSiteIsHidden)),
+    ];
+
+    private static object NewUser()
+    {
+        var name = TrialWorld.Unique("user");
+        return new { userName = name, displayName = name, email = $"{name}@example.org" };
+    }
+
+    private static object NewTrial() => new
+    {
+        code = TrialWorld.Unique("TRIAL"), title = "Another trial",
+        arms = new[] { new { code = "a", label = "A", ratio = 1 }, new { code = "b", label = "B", ratio = 1 } },
+    };
+}

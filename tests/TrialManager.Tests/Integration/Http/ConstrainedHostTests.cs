@@ -1,0 +1,68 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace TrialManager.Tests.Integration.Http;
+
+/// <summary>
+/// A second API instance on the same database with small rate limits, and a random source that fails,
+/// to see the answers to an exhausted budget and to an unexpected exception.
+/// </summary>
+public sealed class ConstrainedHostTests : IntegrationTest
+{
+    private ApiFactory _factory = null!;
+    private ApiClient _constrained = null!;
+
+    [OneTimeSetUp]
+    public void StartConstrainedHost()
+    {
+        _factory = new ApiFactory(TestHost.Database.ConnectionString,
+            new Dictionary<string, string?> { ["RateLimits:TokenBurst"] = "5", ["RateLimits:TokenPerSecond"] = "1" },
+            services => services.AddSingleton<RandomNumberGenerator>(new FailingRandom()));
+        _factory.StartServer();
+    }
+
+    [OneTimeTearDown]
+    public async Task StopConstrainedHost() => await _factory.DisposeAsync();
+
+    [SetUp]
+    public void Client() => _constrained = _factory.Client();
+
+    [Test]
+    public async Task A_token_over_its_budget_gets_429_with_retry_after()
+    {
+        var answers = new List<ApiResponse>();
+        for (var i = 0; i < 8; i++)
+            answers.Add(await _constrained.Get("/me", Admin));
+        var limited = answers.First(a => a.Code == 429);
+        Assert.Multiple(() =>
+        {
+            Assert.That(answers.Take(5).Select(a => a.Code), Is.All.EqualTo(200));
+            Assert.That(limited.Headers.RetryAfter?.Delta?.TotalSeconds, Is.GreaterThanOrEqualTo(1));
+            Assert.That(limited.ContentType, Is.EqualTo("application/problem+json"));
+        });
+        var world = await NewTrialAsync();
+        Assert.That((await _constrained.Get("/me", world.Monitor)).Code, Is.EqualTo(200), "another token has its own budget");
+    }
+
+    [Test]
+    public async Task An_unexpected_exception_is_a_500_problem_without_internals()
+    {
+        var (userId, _) = await TrialWorld.NewUserAsync(Api, "user");
+        await Task.Delay(TimeSpan.FromSeconds(1)); // the admin token's budget refills after the set-up above
+        var response = await _constrained.Post($"/users/{userId}/tokens", new { name = "x" }, Admin);
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.Code, Is.EqualTo(500));
+            Assert.That(response.ContentType, Is.EqualTo("application/problem+json"));
+            Assert.That(response.Body, Does.Not.Contain("secret entropy pool").And.Not.Contain("   at ").And.Not.Contain("Exception"));
+            Assert.That(response["requestId"].GetValue<string>(), Is.Not.Empty);
+        });
+        Assert.That((await Api.Get($"/users/{userId}/tokens", Admin)).Json!.AsArray(), Has.Count.EqualTo(1), "the failed request wrote nothing");
+    }
+
+    private sealed class FailingRandom : RandomNumberGenerator
+    {
+        public override void GetBytes(byte[] data) => throw new CryptographicException("secret entropy pool unavailable");
+        public override void GetBytes(Span<byte> data) => throw new CryptographicException("secret entropy pool unavailable");
+    }
+}

@@ -1,0 +1,91 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Respawn;
+using TrialManager.Api.Features.Access;
+using TrialManager.Data;
+
+namespace TrialManager.Tests.Integration;
+
+/// <summary>
+/// One API host for the whole test run, on real Kestrel (real HTTP over a socket) and a real PostgreSQL
+/// database created for this run and dropped at the end. Every test starts from an empty database
+/// (see <see cref="IntegrationTest"/>).
+/// </summary>
+[SetUpFixture]
+public sealed class TestHost
+{
+    public const string AdminToken = "tm_test_admin_0123456789abcdefghijklmnopqrstuvwxyz";
+
+    private static TestDatabase? _database;
+    private static ApiFactory? _factory;
+    private static Respawner? _respawner;
+
+    public static ApiFactory Factory => _factory ?? throw new InvalidOperationException("The test host has not started.");
+    public static TestDatabase Database => _database ?? throw new InvalidOperationException("The test database does not exist.");
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        _database = await TestDatabase.CreateAsync();
+        _factory = new ApiFactory(_database.ConnectionString);
+        _factory.StartServer();
+        await using var connection = new NpgsqlConnection(_database.ConnectionString);
+        await connection.OpenAsync();
+        _respawner = await Respawner.CreateAsync(connection, new RespawnerOptions
+        {
+            DbAdapter = DbAdapter.Postgres,
+            SchemasToInclude = ["public"],
+            TablesToIgnore = ["__EFMigrationsHistory"],
+        });
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        if (_factory is not null)
+            await _factory.DisposeAsync();
+        if (_database is not null)
+            await _database.DisposeAsync();
+    }
+
+    /// <summary>Empties every table and bootstraps the system admin again, as on a fresh installation.</summary>
+    public static async Task ResetAsync()
+    {
+        await using (var connection = new NpgsqlConnection(Database.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await _respawner!.ResetAsync(connection);
+        }
+        using var scope = Factory.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<TrialManagerDbContext>();
+        await AdminBootstrap.EnsureAdminAsync(db, AdminToken, TimeProvider.System,
+            scope.ServiceProvider.GetRequiredService<ILogger<TestHost>>(), CancellationToken.None);
+    }
+}
+
+/// <summary>The API as deployed, with settings for tests: generous rate limits and the test admin token.</summary>
+public sealed class ApiFactory(string connectionString, IReadOnlyDictionary<string, string?>? settings = null,
+    Action<IServiceCollection>? services = null) : WebApplicationFactory<Program>
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        this.UseKestrel(0);
+        builder.UseEnvironment("Production");
+        builder.UseSetting("ConnectionStrings:TrialManager", connectionString);
+        builder.UseSetting("Bootstrap:AdminToken", TestHost.AdminToken);
+        builder.UseSetting("RateLimits:TokenBurst", "100000");
+        builder.UseSetting("RateLimits:TokenPerSecond", "100000");
+        builder.UseSetting("RateLimits:AnonymousBurst", "100000");
+        builder.UseSetting("RateLimits:AnonymousPerSecond", "100000");
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            builder.UseSetting(key, value);
+        if (services is not null)
+            builder.ConfigureServices(services);
+    }
+
+    public ApiClient Client() => new(CreateClient());
+}
