@@ -1,0 +1,47 @@
+using TrialManager.Api.Infrastructure;
+using TrialManager.Api.Infrastructure.Errors;
+using TrialManager.Data.Conventions;
+using TrialManager.Data.Participants;
+using TrialManager.Data.Trials;
+
+namespace TrialManager.Tests.Unit.Infrastructure;
+
+public sealed class InfrastructureTests
+{
+    [Test]
+    public void A_cursor_round_trips_its_id()
+    {
+        var id = Guid.CreateVersion7();
+        Assert.That(new PageRequest(null, PageRequest.CursorFor(id)).After(), Is.EqualTo(id));
+        Assert.That(new PageRequest(null, null).After(), Is.Null);
+    }
+
+    [TestCase("not a cursor")]
+    [TestCase("AAAA")]
+    public void A_foreign_cursor_is_refused(string cursor) =>
+        Assert.Throws<ProblemException>(() => new PageRequest(null, cursor).After());
+
+    [Test]
+    public void Enumerations_are_stored_and_sent_as_kebab_case_words()
+    {
+        Assert.That(KebabCaseEnumConverter<TrialStatus>.ToWord(TrialStatus.FollowUp), Is.EqualTo("follow-up"));
+        Assert.That(KebabCaseEnumConverter<ParticipantStatus>.FromWord("withdrawn-follow-up"), Is.EqualTo(ParticipantStatus.WithdrawnFollowUp));
+        Assert.That(QueryWords.Parse<ParticipantStatus>("withdrawn-data", "status"), Is.EqualTo(ParticipantStatus.WithdrawnData));
+        Assert.That(QueryWords.Parse<ParticipantStatus>(null, "status"), Is.Null);
+        Assert.Throws<ProblemException>(() => QueryWords.Parse<ParticipantStatus>("WithdrawnData", "status"));
+    }
+
+    [TestCase("$.arms[0].Ratio", "arms[0].ratio")]
+    [TestCase("$.code", "code")]
+    [TestCase("$", "")]
+    [TestCase(null, "")]
+    public void Json_paths_become_field_names(string? path, string field) => Assert.That(JsonPaths.ToField(path), Is.EqualTo(field));
+
+    [Test]
+    public void The_clock_keeps_microseconds_as_postgresql_does()
+    {
+        var clock = new DatabaseClock(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddTicks(1234567)));
+        Assert.That(clock.GetUtcNow().Ticks % 10, Is.Zero);
+        Assert.That(clock.GetUtcNow(), Is.EqualTo(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddTicks(1234560)));
+    }
+}
