@@ -14,7 +14,8 @@ public interface ITrialRequest
 
 /// <summary>
 /// Checks every trial request against <see cref="TrialPolicy"/> before validation or the handler run.
-/// Writes take a share lock on the trial row first, so a write cannot slip past a concurrent lock of the trial.
+/// Writes lock the trial row first (a share lock; an update lock for changes to the trial itself), so that no write
+/// slips past a concurrent status change to `locked`.
 /// </summary>
 public sealed class TrialAccessBehaviour<TMessage, TResponse>(TrialManagerDbContext db, CurrentUser user, TrialCaller caller)
     : IPipelineBehavior<TMessage, TResponse>
@@ -23,7 +24,9 @@ public sealed class TrialAccessBehaviour<TMessage, TResponse>(TrialManagerDbCont
     public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken ct)
     {
         var userId = user.Id;
-        if (TrialPolicy.ChangesTrialData(TMessage.Permission))
+        if (TMessage.Permission == TrialPermission.ManageTrial)
+            await db.Database.ExecuteSqlAsync($"SELECT 1 FROM trials WHERE id = {message.TrialId} FOR UPDATE", ct);
+        else if (TrialPolicy.ChangesTrialData(TMessage.Permission))
             await db.Database.ExecuteSqlAsync($"SELECT 1 FROM trials WHERE id = {message.TrialId} FOR SHARE", ct);
 
         var standing = await db.Trials.AsNoTracking()

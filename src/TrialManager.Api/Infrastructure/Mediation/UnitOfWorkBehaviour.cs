@@ -1,4 +1,6 @@
 using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using TrialManager.Data;
 
 namespace TrialManager.Api.Infrastructure.Mediation;
@@ -7,17 +9,36 @@ namespace TrialManager.Api.Infrastructure.Mediation;
 /// Every command is one database transaction: access checks, validation, the handler's changes and one
 /// SaveChanges, committed together or not at all. Anything that hooks SaveChanges (the audit trail) writes
 /// in the same transaction. Handlers only stage changes; they never save or commit themselves.
+/// A transaction that PostgreSQL aborts for a deadlock or a serialisation conflict is run again from the
+/// start, a bounded number of times, so that concurrent writers see a conflict only when there is a real one.
 /// </summary>
 public sealed class UnitOfWorkBehaviour<TMessage, TResponse>(TrialManagerDbContext db)
     : IPipelineBehavior<TMessage, TResponse>
     where TMessage : IBaseCommand
 {
+    private const int MaxAttempts = 4;
+
     public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken ct)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var response = await next(message, ct);
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-        return response;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var transaction = await db.Database.BeginTransactionAsync(ct);
+                var response = await next(message, ct);
+                await db.SaveChangesAsync(ct);
+                await transaction.CommitAsync(ct);
+                return response;
+            }
+            catch (Exception e) when (attempt < MaxAttempts && IsTransient(e))
+            {
+                db.ChangeTracker.Clear();
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), ct);
+            }
+        }
     }
+
+    private static bool IsTransient(Exception e) =>
+        (e as PostgresException ?? e.InnerException as PostgresException)?.SqlState is
+            PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure;
 }
