@@ -15,7 +15,7 @@
 // Durations: BENCH_WARMUP_SECONDS (default 3) and BENCH_SECONDS (default 10) per measured run; the pgbench
 // references run for the same durations. pgbench is /usr/bin/pgbench, or the program named in PGBENCH.
 //
-// Exit codes: 0 all figures measured, 1 a figure failed, 2 bad arguments.
+// Exit codes: 0 all figures measured, 1 a figure failed, 2 bad arguments, 130 cancelled (Ctrl+C).
 
 using TrialManager.Benchmarks.Figures;
 using TrialManager.Benchmarks.Infrastructure;
@@ -65,7 +65,12 @@ public static class BenchmarkProgram
                 var result = await figure.RunAsync(context, stop.Token);
                 Console.WriteLine(result);
             }
-            catch (Exception e) when (!stop.IsCancellationRequested)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                Console.Error.WriteLine("Cancelled.");
+                return 130;
+            }
+            catch (Exception e)
             {
                 // One broken figure should not hide the others' results.
                 Console.Error.WriteLine($"[{figure.Name}] FAILED: {e}");

@@ -14,6 +14,12 @@ public sealed record BenchTrial(Guid TrialId, Guid SiteId, Guid ClusterId, Guid 
     /// <param name="tag">Unique per run, so that codes do not collide in a database used before.</param>
     public static async Task<BenchTrial> CreateAsync(HttpClient admin, string tag, CancellationToken ct)
     {
+        // The API bootstraps the admin only into a database without one; say so rather than fail with a bare 401.
+        using (var me = await admin.GetAsync("/api/v1/me", ct))
+            if (me.StatusCode == System.Net.HttpStatusCode.Unauthorized)
+                throw new InvalidOperationException("The API refused the admin token: this database already has a system admin. " +
+                    "Set Bootstrap__AdminToken to that admin's token, or leave ConnectionStrings__TrialManager unset for a fresh database.");
+
         var trial = await SendAsync(admin, HttpMethod.Post, "/api/v1/trials", new
         {
             code = tag,
