@@ -12,7 +12,7 @@ if [ -z "${ConnectionStrings__TrialManager:-}" ]; then
   password=$(local_secret db-password)
   ensure_login_role trialmanager "$password"
   ensure_database trialmanager trialmanager
-  export ConnectionStrings__TrialManager="Host=127.0.0.1;Port=$PGPORT;Database=trialmanager;Username=trialmanager;Password=$password"
+  export ConnectionStrings__TrialManager="Host=127.0.0.1;Port=$PGPORT;Database=trialmanager;Username=trialmanager;Password=$password;SSL Mode=Disable"
   echo "Database: local PostgreSQL, database trialmanager on port $PGPORT"
 fi
 export Bootstrap__AdminToken="${Bootstrap__AdminToken:-tm_admin_$(local_secret admin-token)}"

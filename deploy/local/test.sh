@@ -11,7 +11,7 @@ if [ -z "${TRIALMANAGER_TEST_ADMIN_CONNECTION:-}" ]; then
   password=$(local_secret test-db-password)
   # The tests create and drop their own databases and play a superuser who tampers with the audit table.
   ensure_login_role trialmanager_test "$password" SUPERUSER
-  export TRIALMANAGER_TEST_ADMIN_CONNECTION="Host=127.0.0.1;Port=$PGPORT;Database=postgres;Username=trialmanager_test;Password=$password"
+  export TRIALMANAGER_TEST_ADMIN_CONNECTION="Host=127.0.0.1;Port=$PGPORT;Database=postgres;Username=trialmanager_test;Password=$password;SSL Mode=Disable"
 fi
 
 results="$repo_root/.test-results"

@@ -29,7 +29,8 @@ var services = builder.Services;
 services.AddSingleton<TimeProvider>(new DatabaseClock(TimeProvider.System));
 services.AddSingleton(RandomNumberGenerator.Create());
 services.AddHttpContextAccessor();
-services.AddDbContext<TrialManagerDbContext>(options => options.UseTrialManagerDatabase(connectionString));
+services.AddSingleton(TrialManagerDatabase.CreateDataSource(connectionString));
+services.AddDbContextPool<TrialManagerDbContext>((sp, options) => options.UseTrialManagerDatabase(sp.GetRequiredService<Npgsql.NpgsqlDataSource>()));
 
 services.Configure<JsonOptions>(options =>
     options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false)));
@@ -49,7 +50,8 @@ services.AddScoped<TrialCaller>();
 
 ValidatorOptions.Global.PropertyNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
 ValidatorOptions.Global.DisplayNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
-services.AddValidatorsFromAssemblyContaining<Program>();
+// Validators are stateless; building one compiles its rules, so it is built once.
+services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton);
 services.AddMediator((MediatorOptions options) =>
 {
     options.ServiceLifetime = ServiceLifetime.Scoped;

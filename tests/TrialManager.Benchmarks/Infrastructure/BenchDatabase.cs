@@ -38,6 +38,8 @@ public sealed class BenchDatabase : IAsyncDisposable
         var admin = new NpgsqlConnectionStringBuilder
         {
             Host = "127.0.0.1", Port = port, Database = "postgres", Username = LoginRole, Password = password,
+            // Loopback needs no TLS; the API and pgbench connect alike (PgBench passes the mode on).
+            SslMode = SslMode.Disable,
         }.ConnectionString;
         var name = $"trialmanager_bench_{DateTime.UtcNow:yyyyMMddHHmmss}_{Random.Shared.Next(100000):D5}";
         await ExecuteAsync(admin, $"CREATE DATABASE {name}", ct);

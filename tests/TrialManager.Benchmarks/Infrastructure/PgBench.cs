@@ -49,6 +49,7 @@ public static partial class PgBench
         start.Environment["PGDATABASE"] = connection.Database;
         start.Environment["PGUSER"] = connection.Username;
         start.Environment["PGPASSWORD"] = connection.Password;
+        start.Environment["PGSSLMODE"] = connection.SslMode == SslMode.Disable ? "disable" : "prefer";
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName}.");
         await using var kill = ct.Register(() => process.Kill(entireProcessTree: true));

@@ -37,6 +37,8 @@ internal sealed class BearerTokenHandler(
             return AuthenticateResult.Fail("Malformed bearer token.");
 
         var hash = TokenSecret.Hash(secret);
+        // Opened here, the connection serves every query of this request and returns to the pool once, at the end.
+        await db.Database.OpenConnectionAsync(Context.RequestAborted);
         var token = await db.ApiTokens.AsNoTracking()
             .Where(t => t.SecretHash == hash)
             .Select(t => new { t.Id, t.UserId, t.ExpiresAt, t.RevokedAt, t.LastUsedAt, t.User!.IsSystemAdmin, t.User.UserName })

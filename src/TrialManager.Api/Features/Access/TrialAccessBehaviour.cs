@@ -1,7 +1,12 @@
+using System.Data.Common;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Data;
+using TrialManager.Data.Access;
+using TrialManager.Data.Conventions;
+using TrialManager.Data.Trials;
 
 namespace TrialManager.Api.Features.Access;
 
@@ -13,34 +18,30 @@ public interface ITrialRequest
 }
 
 /// <summary>
-/// Checks every trial request against <see cref="TrialPolicy"/> before validation or the handler run.
-/// Writes lock the trial row first (a share lock; an update lock for changes to the trial itself), so that no write
-/// slips past a concurrent status change to `locked`.
+/// Checks every trial request against <see cref="TrialPolicy"/> before validation or the handler run, with one
+/// query for the trial's status and the caller's membership. Writes lock the trial row as they read it: a key-share
+/// lock (the lock a foreign key check takes anyway), or an update lock for a change to the trial itself, so that no
+/// write slips past a concurrent status change to `locked`.
 /// </summary>
 public sealed class TrialAccessBehaviour<TMessage, TResponse>(TrialManagerDbContext db, CurrentUser user, TrialCaller caller)
     : IPipelineBehavior<TMessage, TResponse>
     where TMessage : ITrialRequest, IMessage
 {
+    private const string Standing = """
+        SELECT t.status, m.role, m.site_ids
+        FROM trials t LEFT JOIN trial_memberships m ON m.trial_id = t.id AND m.user_id = @user
+        WHERE t.id = @trial
+        """;
+
     public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken ct)
     {
-        var userId = user.Id;
-        if (TMessage.Permission == TrialPermission.ManageTrial)
-            await db.Database.ExecuteSqlAsync($"SELECT 1 FROM trials WHERE id = {message.TrialId} FOR UPDATE", ct);
-        else if (TrialPolicy.ChangesTrialData(TMessage.Permission))
-            await db.Database.ExecuteSqlAsync($"SELECT 1 FROM trials WHERE id = {message.TrialId} FOR SHARE", ct);
-
-        var standing = await db.Trials.AsNoTracking()
-            .Where(t => t.Id == message.TrialId)
-            .Select(t => new
-            {
-                t.Status,
-                Membership = db.TrialMemberships.Where(m => m.TrialId == t.Id && m.UserId == userId)
-                    .Select(m => new { m.Role, m.SiteIds }).FirstOrDefault(),
-            })
-            .SingleOrDefaultAsync(ct)
+        var lockClause = TMessage.Permission == TrialPermission.ManageTrial ? " FOR UPDATE OF t"
+            : TrialPolicy.ChangesTrialData(TMessage.Permission) ? " FOR KEY SHARE OF t"
+            : "";
+        var (status, role, siteIds) = await ReadStandingAsync(message.TrialId, Standing + lockClause, ct)
             ?? throw ProblemException.NotFound("trial");
 
-        switch (TrialPolicy.Decide(TMessage.Permission, user.IsSystemAdmin, standing.Membership?.Role, standing.Status))
+        switch (TrialPolicy.Decide(TMessage.Permission, user.IsSystemAdmin, role, status))
         {
             case TrialAccess.Hidden:
                 throw ProblemException.NotFound("trial");
@@ -49,7 +50,32 @@ public sealed class TrialAccessBehaviour<TMessage, TResponse>(TrialManagerDbCont
             case TrialAccess.Locked:
                 throw ProblemException.Conflict("The trial is locked: its data can no longer change.");
         }
-        caller.Set(message.TrialId, standing.Membership?.Role, standing.Membership?.SiteIds ?? []);
+        caller.Set(message.TrialId, role, siteIds);
         return await next(message, ct);
+    }
+
+    private async Task<(TrialStatus Status, TrialRole? Role, Guid[] SiteIds)?> ReadStandingAsync(Guid trialId, string sql, CancellationToken ct)
+    {
+        // The connection stays open for the rest of the request, whose queries then need no other connection.
+        await db.Database.OpenConnectionAsync(ct);
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        command.CommandText = sql;
+        AddParameter(command, "trial", trialId);
+        AddParameter(command, "user", user.Id);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+            return null;
+        return (KebabCaseEnumConverter<TrialStatus>.FromWord(reader.GetString(0)),
+            reader.IsDBNull(1) ? null : KebabCaseEnumConverter<TrialRole>.FromWord(reader.GetString(1)),
+            reader.IsDBNull(2) ? [] : reader.GetFieldValue<Guid[]>(2));
+    }
+
+    private static void AddParameter(DbCommand command, string name, Guid value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
     }
 }

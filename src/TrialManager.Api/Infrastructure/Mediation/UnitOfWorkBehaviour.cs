@@ -24,6 +24,8 @@ public sealed class UnitOfWorkBehaviour<TMessage, TResponse>(TrialManagerDbConte
         {
             try
             {
+                // The command fails or commits as a whole; savepoints around SaveChanges would only add round trips.
+                db.Database.AutoSavepointsEnabled = false;
                 await using var transaction = await db.Database.BeginTransactionAsync(ct);
                 var response = await next(message, ct);
                 await db.SaveChangesAsync(ct);
