@@ -46,6 +46,8 @@ services.AddAuthentication(BearerTokenHandler.SchemeName)
 services.AddAuthorizationBuilder()
     .AddPolicy(AccessPolicies.SystemAdmin, policy => policy.RequireRole(CurrentUser.SystemAdminRole));
 services.AddScoped<CurrentUser>();
+services.AddSingleton<TokenCache>();
+services.AddHostedService<TokenRevocationListener>();
 services.AddScoped<TrialCaller>();
 
 ValidatorOptions.Global.PropertyNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);

@@ -59,6 +59,8 @@ public sealed class TestHost
             await connection.OpenAsync();
             await _respawner!.ResetAsync(connection);
         }
+        foreach (var host in ApiFactory.Running)
+            host.Services.GetRequiredService<TokenCache>().Clear();
         using var scope = Factory.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<TrialManagerDbContext>();
         await AdminBootstrap.EnsureAdminAsync(db, AdminToken, TimeProvider.System,
@@ -70,8 +72,25 @@ public sealed class TestHost
 public sealed class ApiFactory(string connectionString, IReadOnlyDictionary<string, string?>? settings = null,
     Action<IServiceCollection>? services = null) : WebApplicationFactory<Program>
 {
+    private static readonly List<ApiFactory> Hosts = [];
+
+    /// <summary>The API instances of this test run, whose caches a database reset must clear.</summary>
+    public static IReadOnlyList<ApiFactory> Running
+    {
+        get { lock (Hosts) return Hosts.ToList(); }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        lock (Hosts)
+            Hosts.Remove(this);
+        await base.DisposeAsync();
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        lock (Hosts)
+            Hosts.Add(this);
         this.UseKestrel(0);
         builder.UseEnvironment("Production");
         builder.UseSetting("ConnectionStrings:TrialManager", connectionString);

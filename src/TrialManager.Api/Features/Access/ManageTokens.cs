@@ -70,6 +70,8 @@ public static class ManageTokens
             if (token is null || (!caller.IsSystemAdmin && token.UserId != caller.Id))
                 throw ProblemException.NotFound("token");
             token.RevokedAt ??= clock.GetUtcNow();
+            // Delivered on commit to every instance, which then stops accepting the token from its cache.
+            await db.Database.ExecuteSqlAsync($"SELECT pg_notify({TokenRevocationListener.Channel}, {token.Id.ToString()})", ct);
             return Unit.Value;
         }
     }

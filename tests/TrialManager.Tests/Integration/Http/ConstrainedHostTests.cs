@@ -60,6 +60,23 @@ public sealed class ConstrainedHostTests : IntegrationTest
         Assert.That((await Api.Get($"/users/{userId}/tokens", Admin)).Json!.AsArray(), Has.Count.EqualTo(1), "the failed request wrote nothing");
     }
 
+    [Test]
+    public async Task A_token_revoked_through_one_instance_is_refused_by_another_at_once()
+    {
+        var (userId, token) = await TrialWorld.NewUserAsync(Api, "user");
+        Assert.That((await _constrained.Get("/me", token)).Code, Is.EqualTo(200), "the other instance has seen (and cached) the token");
+        var tokenId = (await Api.Get($"/users/{userId}/tokens", Admin)).Json!.AsArray().Single()!["id"]!.GetValue<Guid>();
+        await TrialWorld.Expect(System.Net.HttpStatusCode.NoContent, Api.Delete($"/tokens/{tokenId}", Admin));
+        // The revocation reaches the other instance as a PostgreSQL notification, within milliseconds.
+        var deadline = DateTime.UtcNow.AddSeconds(2);
+        int status;
+        do
+        {
+            status = (await _constrained.Get("/me", token)).Code;
+        } while (status == 200 && DateTime.UtcNow < deadline && await Task.Delay(50).ContinueWith(_ => true));
+        Assert.That(status, Is.EqualTo(401));
+    }
+
     private sealed class FailingRandom : RandomNumberGenerator
     {
         public override void GetBytes(byte[] data) => throw new CryptographicException("secret entropy pool unavailable");
