@@ -10,7 +10,7 @@ public sealed record BenchSettings(int WarmUpSeconds, int MeasuredSeconds)
     public TimeSpan Measured => TimeSpan.FromSeconds(MeasuredSeconds);
 
     public static BenchSettings FromEnvironment() =>
-        new(Seconds("BENCH_WARMUP_SECONDS", 3, minimum: 0), Seconds("BENCH_SECONDS", 10, minimum: 1));
+        new(Seconds("BENCH_WARMUP_SECONDS", 10, minimum: 0), Seconds("BENCH_SECONDS", 10, minimum: 1));
 
     private static int Seconds(string variable, int fallback, int minimum)
     {
