@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Json;
 using TrialManager.Api;
 using TrialManager.Api.Features.Access;
+using TrialManager.Api.Features.Audit;
 using TrialManager.Api.Features.Health;
 using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Http;
@@ -30,7 +31,12 @@ services.AddSingleton<TimeProvider>(new DatabaseClock(TimeProvider.System));
 services.AddSingleton(RandomNumberGenerator.Create());
 services.AddHttpContextAccessor();
 services.AddSingleton(TrialManagerDatabase.CreateDataSource(connectionString));
-services.AddDbContextPool<TrialManagerDbContext>((sp, options) => options.UseTrialManagerDatabase(sp.GetRequiredService<Npgsql.NpgsqlDataSource>()));
+services.Configure<AuditOptions>(configuration.GetSection("Audit"));
+services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuditOptions>>().Value);
+services.AddSingleton<AuditInterceptor>();
+services.AddDbContextPool<TrialManagerDbContext>((sp, options) => options
+    .UseTrialManagerDatabase(sp.GetRequiredService<Npgsql.NpgsqlDataSource>())
+    .AddInterceptors(sp.GetRequiredService<AuditInterceptor>()));
 
 services.Configure<JsonOptions>(options =>
     options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false)));

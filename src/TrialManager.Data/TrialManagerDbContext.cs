@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Data.Access;
+using TrialManager.Data.Audit;
 using TrialManager.Data.Conventions;
 using TrialManager.Data.Participants;
 using TrialManager.Data.Trials;
@@ -17,6 +18,9 @@ public sealed class TrialManagerDbContext(DbContextOptions<TrialManagerDbContext
     public DbSet<Cluster> Clusters => Set<Cluster>();
     public DbSet<Participant> Participants => Set<Participant>();
     public DbSet<ParticipantStatusChange> ParticipantStatusChanges => Set<ParticipantStatusChange>();
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<AuditStrandHead> AuditStrandHeads => Set<AuditStrandHead>();
+    public DbSet<AuditCheckpoint> AuditCheckpoints => Set<AuditCheckpoint>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(TrialManagerDbContext).Assembly);

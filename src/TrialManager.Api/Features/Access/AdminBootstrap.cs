@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using TrialManager.Api.Features.Audit;
 using TrialManager.Data;
 using TrialManager.Data.Access;
 
@@ -22,6 +23,7 @@ public static class AdminBootstrap
         if (adminToken.Length < MinimumTokenLength)
             throw new InvalidOperationException($"Bootstrap:AdminToken must be at least {MinimumTokenLength} characters long.");
 
+        using var audit = AuditScope.System("bootstrap of the first system admin");
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({AdvisoryLockKey})", ct);
         if (await db.Users.AnyAsync(u => u.IsSystemAdmin, ct))

@@ -1,5 +1,6 @@
 using FluentValidation;
 using Mediator;
+using TrialManager.Api.Features.Audit;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Trials;
@@ -17,7 +18,7 @@ namespace TrialManager.Api.Features.Access;
 public static class ManageMembers
 {
     public sealed record GrantCommand(TrialRole? Role, IReadOnlyList<Guid>? SiteIds, string? Reason)
-        : ICommand<(MemberView Member, bool Created)>, ITrialRequest
+        : ICommand<(MemberView Member, bool Created)>, ITrialRequest, IHasReason
     {
         [System.Text.Json.Serialization.JsonIgnore]
         public Guid TrialId { get; init; }
@@ -41,7 +42,7 @@ public static class ManageMembers
         }
     }
 
-    public sealed record RevokeCommand(Guid TrialId, Guid UserId) : ICommand, ITrialRequest
+    public sealed record RevokeCommand(Guid TrialId, Guid UserId, string? Reason) : ICommand, ITrialRequest, IHasReason
     {
         public static TrialPermission Permission => TrialPermission.ManageMembers;
     }
@@ -100,12 +101,12 @@ public static class ManageMembers
             })
             .WithSummary("Grant a user their role in the trial (system admin)")
             .TrialWrite();
-        trial.MapDelete("/members/{userId:guid}", async (Guid trialId, Guid userId, IMediator mediator, CancellationToken ct) =>
+        trial.MapDelete("/members/{userId:guid}", async (Guid trialId, Guid userId, string? reason, IMediator mediator, CancellationToken ct) =>
             {
-                await mediator.Send(new RevokeCommand(trialId, userId), ct);
+                await mediator.Send(new RevokeCommand(trialId, userId, reason), ct);
                 return TypedResults.NoContent();
             })
-            .WithSummary("Remove a user's role in the trial (system admin)")
+            .WithSummary("Remove a user's role in the trial (system admin); ?reason= is recorded in the audit trail")
             .TrialRead();
         trial.MapGet("/members", async (Guid trialId, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new ListQuery(trialId), ct)))

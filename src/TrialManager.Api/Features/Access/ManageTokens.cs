@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using FluentValidation;
 using Mediator;
+using TrialManager.Api.Features.Audit;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Trials;
 using TrialManager.Api.Infrastructure.Errors;
@@ -16,7 +17,7 @@ namespace TrialManager.Api.Features.Access;
 /// </summary>
 public static class ManageTokens
 {
-    public sealed record CreateCommand(string? Name, DateTimeOffset? ExpiresAt, string? Reason) : ICommand<NewTokenView>
+    public sealed record CreateCommand(string? Name, DateTimeOffset? ExpiresAt, string? Reason) : ICommand<NewTokenView>, IHasReason
     {
         [System.Text.Json.Serialization.JsonIgnore]
         public Guid UserId { get; init; }
@@ -35,7 +36,7 @@ public static class ManageTokens
 
     public sealed record ListQuery(Guid UserId) : IQuery<IReadOnlyList<TokenView>>;
 
-    public sealed record RevokeCommand(Guid TokenId) : ICommand;
+    public sealed record RevokeCommand(Guid TokenId, string? Reason) : ICommand, IHasReason;
 
     public sealed class Handler(TrialManagerDbContext db, TimeProvider clock, RandomNumberGenerator random, CurrentUser caller)
         : ICommandHandler<CreateCommand, NewTokenView>, IQueryHandler<ListQuery, IReadOnlyList<TokenView>>, ICommandHandler<RevokeCommand>
@@ -91,12 +92,12 @@ public static class ManageTokens
             .RequireAuthorization(AccessPolicies.SystemAdmin)
             .WithSummary("List a user's tokens without their secrets (system admin)")
             .ProducesErrors(403, 404);
-        api.MapDelete("/tokens/{tokenId:guid}", async (Guid tokenId, IMediator mediator, CancellationToken ct) =>
+        api.MapDelete("/tokens/{tokenId:guid}", async (Guid tokenId, string? reason, IMediator mediator, CancellationToken ct) =>
             {
-                await mediator.Send(new RevokeCommand(tokenId), ct);
+                await mediator.Send(new RevokeCommand(tokenId, reason), ct);
                 return TypedResults.NoContent();
             })
-            .WithSummary("Revoke a token (system admin, or the token's owner)")
+            .WithSummary("Revoke a token (system admin, or the token's owner); ?reason= is recorded in the audit trail")
             .ProducesErrors(404);
     }
 }

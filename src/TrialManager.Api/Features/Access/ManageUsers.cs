@@ -1,5 +1,6 @@
 using FluentValidation;
 using Mediator;
+using TrialManager.Api.Features.Audit;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Trials;
 using TrialManager.Api.Infrastructure;
@@ -14,7 +15,7 @@ namespace TrialManager.Api.Features.Access;
 public static class ManageUsers
 {
     public sealed record CreateCommand(string? UserName, string? DisplayName, string? Email, string? SystemRole, string? Reason)
-        : ICommand<UserView>;
+        : ICommand<UserView>, IHasReason;
 
     public sealed class CreateValidator : AbstractValidator<CreateCommand>
     {

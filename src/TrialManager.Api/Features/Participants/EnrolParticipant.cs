@@ -1,5 +1,6 @@
 using FluentValidation;
 using Mediator;
+using TrialManager.Api.Features.Audit;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
 using TrialManager.Api.Features.Trials;
@@ -14,7 +15,7 @@ namespace TrialManager.Api.Features.Participants;
 public static class EnrolParticipant
 {
     public sealed record Command(string? ExternalId, Guid? ClusterId, ParticipantKind? Kind, DateOnly? ConsentDate, DateOnly? BaselineDate,
-        string? Reason) : ICommand<ParticipantView>, ITrialRequest
+        string? Reason) : ICommand<ParticipantView>, ITrialRequest, IHasReason
     {
         [System.Text.Json.Serialization.JsonIgnore]
         public Guid TrialId { get; init; }

@@ -1,5 +1,6 @@
 using FluentValidation;
 using Mediator;
+using TrialManager.Api.Features.Audit;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
 using TrialManager.Api.Features.Trials;
@@ -17,7 +18,7 @@ namespace TrialManager.Api.Features.Participants;
 public static class UpdateParticipant
 {
     public sealed record Command(string? ExternalId, Guid? ClusterId, ParticipantKind? Kind, DateOnly? ConsentDate, DateOnly? BaselineDate,
-        ParticipantStatus? Status, DateOnly? StatusDate, string? Reason) : ICommand<ParticipantView>, ITrialRequest
+        ParticipantStatus? Status, DateOnly? StatusDate, string? Reason) : ICommand<ParticipantView>, ITrialRequest, IHasReason
     {
         [System.Text.Json.Serialization.JsonIgnore]
         public Guid TrialId { get; init; }

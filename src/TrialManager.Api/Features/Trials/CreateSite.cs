@@ -1,5 +1,6 @@
 using FluentValidation;
 using Mediator;
+using TrialManager.Api.Features.Audit;
 using TrialManager.Api.Features.Access;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Data;
@@ -9,7 +10,7 @@ namespace TrialManager.Api.Features.Trials;
 
 public static class CreateSite
 {
-    public sealed record Command(string? Code, string? Name, string? Reason) : ICommand<SiteView>, ITrialRequest
+    public sealed record Command(string? Code, string? Name, string? Reason) : ICommand<SiteView>, ITrialRequest, IHasReason
     {
         [System.Text.Json.Serialization.JsonIgnore]
         public Guid TrialId { get; init; }

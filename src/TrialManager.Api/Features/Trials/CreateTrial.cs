@@ -1,5 +1,6 @@
 using FluentValidation;
 using Mediator;
+using TrialManager.Api.Features.Audit;
 using TrialManager.Api.Features.Access;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Data;
@@ -11,7 +12,7 @@ namespace TrialManager.Api.Features.Trials;
 public static class CreateTrial
 {
     public sealed record Command(string? Code, string? Title, string? Registration, IReadOnlyList<ArmInput>? Arms, string? Reason)
-        : ICommand<TrialView>;
+        : ICommand<TrialView>, IHasReason;
 
     public sealed class Validator : AbstractValidator<Command>
     {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FluentValidation;
 using Mediator;
+using TrialManager.Api.Features.Audit;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
 using TrialManager.Api.Infrastructure.Errors;
@@ -13,7 +14,7 @@ namespace TrialManager.Api.Features.Trials;
 public static class UpdateCluster
 {
     public sealed record Command(string? Code, Guid? SiteId, IReadOnlyDictionary<string, JsonElement>? Covariates, string? Reason)
-        : ICommand<ClusterView>, ITrialRequest
+        : ICommand<ClusterView>, ITrialRequest, IHasReason
     {
         [System.Text.Json.Serialization.JsonIgnore]
         public Guid TrialId { get; init; }

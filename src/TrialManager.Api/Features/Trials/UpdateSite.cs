@@ -1,5 +1,6 @@
 using FluentValidation;
 using Mediator;
+using TrialManager.Api.Features.Audit;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
 using TrialManager.Api.Infrastructure.Errors;
@@ -11,7 +12,7 @@ namespace TrialManager.Api.Features.Trials;
 /// <summary>A site's name can be corrected; its code identifies it in extracts and stays.</summary>
 public static class UpdateSite
 {
-    public sealed record Command(string? Name, string? Reason) : ICommand<SiteView>, ITrialRequest
+    public sealed record Command(string? Name, string? Reason) : ICommand<SiteView>, ITrialRequest, IHasReason
     {
         [System.Text.Json.Serialization.JsonIgnore]
         public Guid TrialId { get; init; }

@@ -1,5 +1,6 @@
 using FluentValidation;
 using Mediator;
+using TrialManager.Api.Features.Audit;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
 using TrialManager.Api.Infrastructure.Errors;
@@ -16,7 +17,7 @@ namespace TrialManager.Api.Features.Trials;
 public static class UpdateTrial
 {
     public sealed record Command(string? Title, string? Registration, IReadOnlyList<ArmInput>? Arms, TrialStatus? Status, string? Reason)
-        : ICommand<TrialView>, ITrialRequest
+        : ICommand<TrialView>, ITrialRequest, IHasReason
     {
         [System.Text.Json.Serialization.JsonIgnore]
         public Guid TrialId { get; init; }

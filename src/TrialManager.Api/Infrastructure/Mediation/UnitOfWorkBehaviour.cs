@@ -1,25 +1,31 @@
 using Mediator;
-using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using TrialManager.Api.Features.Access;
+using TrialManager.Api.Features.Audit;
 using TrialManager.Data;
+using TrialManager.Data.Access;
+using TrialManager.Data.Conventions;
 
 namespace TrialManager.Api.Infrastructure.Mediation;
 
 /// <summary>
 /// Every command is one database transaction: access checks, validation, the handler's changes and one
-/// SaveChanges, committed together or not at all. Anything that hooks SaveChanges (the audit trail) writes
-/// in the same transaction. Handlers only stage changes; they never save or commit themselves.
+/// SaveChanges, committed together or not at all. The audit trail is written by that SaveChanges, in the same
+/// transaction, with the actor, role, request id and reason of this scope. Handlers only stage changes; they never
+/// save or commit themselves.
 /// A transaction that PostgreSQL aborts for a deadlock or a serialisation conflict is run again from the
 /// start, a bounded number of times, so that concurrent writers see a conflict only when there is a real one.
 /// </summary>
-public sealed class UnitOfWorkBehaviour<TMessage, TResponse>(TrialManagerDbContext db)
-    : IPipelineBehavior<TMessage, TResponse>
+public sealed class UnitOfWorkBehaviour<TMessage, TResponse>(TrialManagerDbContext db, CurrentUser user, TrialCaller caller,
+    IHttpContextAccessor http) : IPipelineBehavior<TMessage, TResponse>
     where TMessage : IBaseCommand
 {
     private const int MaxAttempts = 4;
 
     public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken ct)
     {
+        using var audit = AuditScope.Begin(new AuditScope(user.Id, ActingRole, http.HttpContext?.TraceIdentifier,
+            (message as IHasReason)?.Reason is { Length: > 0 } reason ? reason : null));
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -39,6 +45,12 @@ public sealed class UnitOfWorkBehaviour<TMessage, TResponse>(TrialManagerDbConte
             }
         }
     }
+
+    /// <summary>The caller's role in the trial of the command, or their system role for commands outside a trial.</summary>
+    private string? ActingRole() =>
+        caller.Role is { } role ? KebabCaseEnumConverter<TrialRole>.ToWord(role)
+        : user.IsSystemAdmin ? CurrentUser.SystemAdminRole
+        : null;
 
     private static bool IsTransient(Exception e) =>
         (e as PostgresException ?? e.InnerException as PostgresException)?.SqlState is
