@@ -1,4 +1,5 @@
 using TrialManager.Api.Features.Access;
+using TrialManager.Api.Features.Audit;
 using TrialManager.Api.Features.Participants;
 using TrialManager.Api.Features.Trials;
 
@@ -33,5 +34,8 @@ public static class ApiEndpoints
         EnrolParticipant.Map(trial);
         ReadParticipants.Map(trial);
         UpdateParticipant.Map(trial);
+
+        ReadAuditTrail.Map(trial);
+        VerifyAuditTrail.Map(trial);
     }
 }

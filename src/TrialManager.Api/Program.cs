@@ -34,6 +34,7 @@ services.AddSingleton(TrialManagerDatabase.CreateDataSource(connectionString));
 services.Configure<AuditOptions>(configuration.GetSection("Audit"));
 services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuditOptions>>().Value);
 services.AddSingleton<AuditInterceptor>();
+services.AddScoped<AuditChainStore>();
 services.AddDbContextPool<TrialManagerDbContext>((sp, options) => options
     .UseTrialManagerDatabase(sp.GetRequiredService<Npgsql.NpgsqlDataSource>())
     .AddInterceptors(sp.GetRequiredService<AuditInterceptor>()));

@@ -41,15 +41,16 @@ public static class PagingExtensions
 {
     /// <summary>One page: the rows after the cursor in id order, reading one extra row to know whether more follow.</summary>
     public static async Task<Page<TView>> ToPageAsync<TRow, TView>(this IQueryable<TRow> rows, PageRequest page,
-        PagingOptions options, Func<TRow, TView> view, CancellationToken ct)
+        PagingOptions options, Func<TRow, TView> view, CancellationToken ct, bool newestFirst = false)
         where TRow : class, IEntity
     {
         if (page.Limit is < 1)
             throw ProblemException.Invalid("limit", "greater-than-zero", "'limit' must be at least 1.");
         var limit = Math.Min(page.Limit ?? options.DefaultPageSize, options.MaxPageSize);
         if (page.After() is { } after)
-            rows = rows.Where(row => row.Id > after);
-        var list = await rows.OrderBy(row => row.Id).Take(limit + 1).ToListAsync(ct);
+            rows = newestFirst ? rows.Where(row => row.Id < after) : rows.Where(row => row.Id > after);
+        rows = newestFirst ? rows.OrderByDescending(row => row.Id) : rows.OrderBy(row => row.Id);
+        var list = await rows.Take(limit + 1).ToListAsync(ct);
         var next = list.Count > limit ? PageRequest.CursorFor(list[limit - 1].Id) : null;
         return new Page<TView>(list.Take(limit).Select(view).ToList(), next);
     }

@@ -17,6 +17,8 @@ public enum TrialPermission
     ReadParticipants,
     EnrolParticipants,
     UpdateParticipants,
+    ReadAuditTrail,
+    CheckpointAuditTrail,
 }
 
 public enum TrialAccess
@@ -41,6 +43,7 @@ public static class TrialPolicy
     private static readonly TrialRole[] AllRoles = Enum.GetValues<TrialRole>();
     private static readonly TrialRole[] Manager = [TrialRole.TrialManager];
     private static readonly TrialRole[] DataEntry = [TrialRole.TrialManager, TrialRole.Researcher];
+    private static readonly TrialRole[] Auditors = [TrialRole.TrialManager, TrialRole.Monitor];
 
     private static readonly Dictionary<TrialPermission, Rule> Rules = new()
     {
@@ -57,6 +60,9 @@ public static class TrialPolicy
         [TrialPermission.ReadParticipants] = new(AllRoles),
         [TrialPermission.EnrolParticipants] = new(DataEntry, ChangesTrialData: true),
         [TrialPermission.UpdateParticipants] = new(DataEntry, ChangesTrialData: true),
+        // Monitors audit; admins may read the trail too (redacted as for any blinded reader).
+        [TrialPermission.ReadAuditTrail] = new(Auditors, SystemAdmin: true),
+        [TrialPermission.CheckpointAuditTrail] = new(Auditors, SystemAdmin: true),
     };
 
     public static TrialAccess Decide(TrialPermission permission, bool isSystemAdmin, TrialRole? role, TrialStatus status)
@@ -69,6 +75,9 @@ public static class TrialPolicy
     }
 
     public static bool ChangesTrialData(TrialPermission permission) => Rules[permission].ChangesTrialData;
+
+    /// <summary>Only these roles may see which cluster or participant is in which arm.</summary>
+    public static bool SeesAllocation(TrialRole? role) => role is TrialRole.TrialManager or TrialRole.UnblindedStatistician;
 
     /// <summary>Researchers work at named sites; every other role sees the whole trial.</summary>
     public static bool IsSiteScoped(TrialRole role) => role == TrialRole.Researcher;
