@@ -48,7 +48,7 @@ public sealed class ApiClient(HttpClient http)
         var body = await response.Content.ReadAsStringAsync();
         var contentType = response.Content.Headers.ContentType?.MediaType;
         JsonNode? json = null;
-        if (contentType?.Contains("json", StringComparison.Ordinal) == true && body.Length > 0)
+        if (contentType is "application/json" or "application/problem+json" && body.Length > 0)
             json = JsonNode.Parse(body);
         return new ApiResponse(response.StatusCode, body, json, response.Headers, contentType);
     }

@@ -10,23 +10,44 @@ public sealed class TestDatabase : IAsyncDisposable
 {
     private readonly string _adminConnection;
 
-    private TestDatabase(string adminConnection, string name)
+    /// <summary>The role the API runs as, as in production: it owns nothing and may only insert and read the audit trail.</summary>
+    public const string RuntimeRole = "trialmanager_test_app";
+
+    /// <summary>One password per test run: every database of the run shares the role, and hosts keep connecting with it.</summary>
+    private static readonly Lazy<string> RuntimePassword =
+        new(() => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)));
+
+    private TestDatabase(string adminConnection, string name, string runtimePassword)
     {
         _adminConnection = adminConnection;
         Name = name;
-        ConnectionString = new NpgsqlConnectionStringBuilder(adminConnection) { Database = name, Pooling = true }.ConnectionString;
+        ConnectionString = new NpgsqlConnectionStringBuilder(adminConnection) { Database = name }.ConnectionString;
+        RuntimeConnectionString = new NpgsqlConnectionStringBuilder(ConnectionString) { Username = RuntimeRole, Password = runtimePassword }
+            .ConnectionString;
     }
 
     public string Name { get; }
+
+    /// <summary>A superuser's connection: the tests' own, and the one that applies migrations.</summary>
     public string ConnectionString { get; }
+
+    /// <summary>The API's connection, as the runtime role.</summary>
+    public string RuntimeConnectionString { get; }
 
     public static async Task<TestDatabase> CreateAsync()
     {
         var admin = Environment.GetEnvironmentVariable("TRIALMANAGER_TEST_ADMIN_CONNECTION")
             ?? throw new InvalidOperationException(
                 "TRIALMANAGER_TEST_ADMIN_CONNECTION is not set: run the tests with deploy/local/test.sh, which sets up PostgreSQL.");
-        var database = new TestDatabase(admin, $"trialmanager_test_{DateTime.UtcNow:yyyyMMddHHmmss}_{Random.Shared.Next(100000):D5}");
+        var password = RuntimePassword.Value;
+        var database = new TestDatabase(admin, $"trialmanager_test_{DateTime.UtcNow:yyyyMMddHHmmss}_{Random.Shared.Next(100000):D5}", password);
         await database.ExecuteAsAdminAsync($"CREATE DATABASE {database.Name}");
+        await database.ExecuteAsAdminAsync($"""
+            DO $$BEGIN
+                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{RuntimeRole}') THEN CREATE ROLE {RuntimeRole} LOGIN; END IF;
+                ALTER ROLE {RuntimeRole} LOGIN NOSUPERUSER PASSWORD '{password}';
+            END$$;
+            """);
         return database;
     }
 

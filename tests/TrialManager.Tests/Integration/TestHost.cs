@@ -30,7 +30,7 @@ public sealed class TestHost
     public async Task StartAsync()
     {
         _database = await TestDatabase.CreateAsync();
-        _factory = new ApiFactory(_database.ConnectionString);
+        _factory = new ApiFactory(_database);
         _factory.StartServer();
         await using var connection = new NpgsqlConnection(_database.ConnectionString);
         await connection.OpenAsync();
@@ -72,7 +72,7 @@ public sealed class TestHost
 }
 
 /// <summary>The API as deployed, with settings for tests: generous rate limits and the test admin token.</summary>
-public sealed class ApiFactory(string connectionString, IReadOnlyDictionary<string, string?>? settings = null,
+public sealed class ApiFactory(TestDatabase database, IReadOnlyDictionary<string, string?>? settings = null,
     Action<IServiceCollection>? services = null) : WebApplicationFactory<Program>
 {
     private static readonly List<ApiFactory> Hosts = [];
@@ -96,7 +96,8 @@ public sealed class ApiFactory(string connectionString, IReadOnlyDictionary<stri
             Hosts.Add(this);
         this.UseKestrel(0);
         builder.UseEnvironment("Production");
-        builder.UseSetting("ConnectionStrings:TrialManager", connectionString);
+        builder.UseSetting("ConnectionStrings:TrialManager", database.RuntimeConnectionString);
+        builder.UseSetting("ConnectionStrings:TrialManagerMigrations", database.ConnectionString);
         builder.UseSetting("Bootstrap:AdminToken", TestHost.AdminToken);
         builder.UseSetting("RateLimits:TokenBurst", "100000");
         builder.UseSetting("RateLimits:TokenPerSecond", "100000");

@@ -26,6 +26,7 @@ public static class AccessMatrix
     private const string Trials = "/api/v1/trials/{trialId:guid}";
     private static readonly Caller[] ManagerOnly = [Manager];
     private static readonly Caller[] DataEntry = [Manager, ResearcherA];
+    private static readonly Caller[] Auditors = [Manager, TrialMonitor, SystemAdmin];
     private static readonly Dictionary<Caller, int> OtherSiteIsHidden = new() { [ResearcherB] = 404 };
 
     public static readonly MatrixRow[] Rows =
@@ -92,6 +93,12 @@ public static class AccessMatrix
             Trial(200, AllMembers, OtherSiteIsHidden)),
         new($"PATCH {Trials}/participants/{{participantId:guid}}", c => new MatrixRequest(Patch, $"{c.T}/participants/{c.World.ParticipantA}",
             new { baselineDate = "2011-06-09" }), Trial(200, DataEntry, OtherSiteIsHidden)),
+
+        new($"GET {Trials}/audit", c => new MatrixRequest(Get, $"{c.T}/audit"), Trial(200, Auditors)),
+        new($"GET {Trials}/audit/export", c => new MatrixRequest(Get, $"{c.T}/audit/export?format=jsonl"), Trial(200, Auditors)),
+        new($"GET {Trials}/audit/verify", c => new MatrixRequest(Get, $"{c.T}/audit/verify"), Trial(200, Auditors)),
+        new($"POST {Trials}/audit/checkpoints", c => new MatrixRequest(Post, $"{c.T}/audit/checkpoints"), Trial(201, Auditors)),
+        new($"GET {Trials}/audit/checkpoints", c => new MatrixRequest(Get, $"{c.T}/audit/checkpoints"), Trial(200, Auditors)),
     ];
 
     private static object NewUser()

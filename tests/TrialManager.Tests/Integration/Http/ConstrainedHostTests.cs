@@ -15,7 +15,7 @@ public sealed class ConstrainedHostTests : IntegrationTest
     [OneTimeSetUp]
     public void StartConstrainedHost()
     {
-        _factory = new ApiFactory(TestHost.Database.ConnectionString,
+        _factory = new ApiFactory(TestHost.Database,
             new Dictionary<string, string?> { ["RateLimits:TokenBurst"] = "5", ["RateLimits:TokenPerSecond"] = "1" },
             services => services.AddSingleton<RandomNumberGenerator>(new FailingRandom()));
         _factory.StartServer();

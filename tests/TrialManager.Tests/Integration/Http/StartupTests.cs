@@ -6,7 +6,7 @@ public sealed class StartupTests
     public async Task Without_migrations_at_start_up_an_empty_database_is_live_but_not_ready()
     {
         await using var database = await TestDatabase.CreateAsync();
-        await using var factory = new ApiFactory(database.ConnectionString,
+        await using var factory = new ApiFactory(database,
             new Dictionary<string, string?> { ["Database:MigrateOnStartup"] = "false" });
         factory.StartServer();
         var api = factory.Client();
