@@ -27,10 +27,14 @@ public sealed class ApiHost : WebApplicationFactory<Program>
     }
 
     /// <summary>
-    /// The token of the system admin the API bootstraps at start. Random per run; a database that already has
-    /// an admin (ConnectionStrings__TrialManager) needs that admin's token in Bootstrap__AdminToken instead.
+    /// The token of the system admin the API bootstraps at start. Random per run, and the same for every host of the
+    /// run: only the first host bootstraps the admin, and the hosts that figures start later (or side by side) in the
+    /// same database must be able to log in as that admin too. A database that already has an admin
+    /// (ConnectionStrings__TrialManager) needs that admin's token in Bootstrap__AdminToken instead.
     /// </summary>
-    public string AdminToken { get; } = Environment.GetEnvironmentVariable("Bootstrap__AdminToken") is { Length: > 0 } token
+    public string AdminToken => RunAdminToken;
+
+    private static readonly string RunAdminToken = Environment.GetEnvironmentVariable("Bootstrap__AdminToken") is { Length: > 0 } token
         ? token
         : Convert.ToBase64String(RandomNumberGenerator.GetBytes(36)).Replace('+', '-').Replace('/', '_'); // 48 characters
 

@@ -42,6 +42,15 @@ public sealed class AuditChainStore(TrialManagerDbContext db, TimeProvider clock
     public async Task<AuditCheckpoint> CheckpointAsync(Guid chainId, CancellationToken ct)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+        var checkpoint = await AddCheckpointAsync(chainId, ct);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return checkpoint;
+    }
+
+    /// <summary>Stages a checkpoint of the chain as the current transaction sees it.</summary>
+    public async Task<AuditCheckpoint> AddCheckpointAsync(Guid chainId, CancellationToken ct)
+    {
         var heads = await ReadHeadsAsync(chainId, ct);
         var checkpoint = new AuditCheckpoint
         {
@@ -53,8 +62,6 @@ public sealed class AuditChainStore(TrialManagerDbContext db, TimeProvider clock
                 JsonSerializerOptions.Web),
         };
         db.AuditCheckpoints.Add(checkpoint);
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
         return checkpoint;
     }
 

@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using TrialManager.Api.Features.Audit;
 using static TrialManager.Tests.Integration.TrialWorld;
 
 namespace TrialManager.Tests.Integration.Audit;
@@ -143,6 +145,18 @@ public sealed class TamperEvidenceTests : IntegrationTest
             Assert.That(verdict["valid"].GetValue<bool>(), Is.True, verdict.ToString());
             Assert.That(verdict["eventsChecked"].GetValue<long>(), Is.EqualTo(stored));
         });
+    }
+
+    [Test]
+    public async Task The_recurring_checkpoint_covers_every_chain_that_moved_once()
+    {
+        var service = TestHost.Factory.Services.GetRequiredService<AuditCheckpointService>();
+        var written = await service.CheckpointMovedChainsAsync(CancellationToken.None);
+        Assert.That(written, Is.EqualTo(2), "the trial's chain and the system chain (users, tokens)");
+        Assert.That(await service.CheckpointMovedChainsAsync(CancellationToken.None), Is.Zero, "nothing moved since");
+        await Expect(HttpStatusCode.OK, Api.Patch(_world.Path, new { title = "moved" }, _world.Manager));
+        Assert.That(await service.CheckpointMovedChainsAsync(CancellationToken.None), Is.EqualTo(1));
+        Assert.That((await VerifyAsync())["checkpointsChecked"].GetValue<int>(), Is.EqualTo(2));
     }
 
     [Test]
