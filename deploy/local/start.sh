@@ -9,10 +9,16 @@ cd "$repo_root"
 
 if [ -z "${ConnectionStrings__TrialManager:-}" ]; then
   ensure_postgres
-  password=$(local_secret db-password)
-  ensure_login_role trialmanager "$password"
+  # Two roles, as in production: `trialmanager` owns the schema and applies migrations; the service runs as
+  # `trialmanager_app`, which may only insert into and read the audit trail.
+  owner_password=$(local_secret db-password)
+  app_password=$(local_secret db-app-password)
+  ensure_login_role trialmanager "$owner_password"
+  ensure_login_role trialmanager_app "$app_password"
   ensure_database trialmanager trialmanager
-  export ConnectionStrings__TrialManager="Host=127.0.0.1;Port=$PGPORT;Database=trialmanager;Username=trialmanager;Password=$password;SSL Mode=Disable"
+  server="Host=127.0.0.1;Port=$PGPORT;Database=trialmanager;SSL Mode=Disable"
+  export ConnectionStrings__TrialManager="$server;Username=trialmanager_app;Password=$app_password"
+  export ConnectionStrings__TrialManagerMigrations="$server;Username=trialmanager;Password=$owner_password"
   echo "Database: local PostgreSQL, database trialmanager on port $PGPORT"
 fi
 export Bootstrap__AdminToken="${Bootstrap__AdminToken:-tm_admin_$(local_secret admin-token)}"

@@ -19,9 +19,14 @@ public interface IFigure
 public sealed record BenchContext(BenchDatabase Database, BenchSettings Settings);
 
 /// <summary>A measured value and, when the figure has one, its reference; prints as the `BENCH` line.</summary>
-public sealed record FigureResult(string Name, double Value, string Unit, double? Reference = null, string? ReferenceUnit = null)
+/// <param name="RatioToReference">
+/// False when value/reference means nothing, because the value is itself a ratio (audit.overhead.ratio: audited
+/// over unaudited rate, with the unaudited rate as the reference); then the line has no `ratio=`.
+/// </param>
+public sealed record FigureResult(string Name, double Value, string Unit, double? Reference = null, string? ReferenceUnit = null,
+    bool RatioToReference = true)
 {
-    public double? Ratio => Reference is > 0 ? Value / Reference : null;
+    public double? Ratio => RatioToReference && Reference is > 0 ? Value / Reference : null;
 
     public override string ToString()
     {

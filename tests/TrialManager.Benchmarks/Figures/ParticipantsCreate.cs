@@ -1,12 +1,14 @@
-using System.Text;
+using Npgsql;
+using TrialManager.Api.Features.Audit;
 using TrialManager.Benchmarks.Infrastructure;
 
 namespace TrialManager.Benchmarks.Figures;
 
 /// <summary>
 /// participants.create.rps: enrolments per second through `POST /api/v1/trials/{trialId}/participants` at 8
-/// concurrent clients, against pgbench inserting the same row (one row in `participants`) at 8 clients in the same
-/// run. The issue asks for at least 25% of pgbench's rate.
+/// concurrent clients, against pgbench writing the same rows at 8 clients in the same run: the participant, its
+/// audit event and the move of an audit strand head, in one transaction. The issue asks for at least 25% of
+/// pgbench's rate.
 /// </summary>
 public sealed class ParticipantsCreate : IFigure
 {
@@ -20,6 +22,7 @@ public sealed class ParticipantsCreate : IFigure
         var tag = $"bench-{Guid.NewGuid().ToString("N")[..8]}";
         var (api, trial) = await MeasureApiAsync(context, tag, ct);
         // The API host is stopped by now, so that it does not compete with pgbench for the CPU.
+        await EnsureStrandHeadsAsync(context.Database, trial.TrialId, ct);
         var reference = await PgBench.RunAsync(context.Database.ConnectionString, PgBenchScript(trial, tag), Clients, threads: 2,
             context.Settings, ct);
 
@@ -37,37 +40,74 @@ public sealed class ParticipantsCreate : IFigure
         var trial = await BenchTrial.CreateAsync(admin, tag, ct);
 
         using var client = host.CreateHttpClient(trial.ManagerToken, Clients);
-        var path = $"/api/v1/trials/{trial.TrialId}/participants";
-        var load = await LoadGenerator.RunAsync(Clients, context.Settings.WarmUp, context.Settings.Measured, successStatus: 201,
-            async n =>
-            {
-                // Written by hand rather than serialised, so that the client spends as little CPU as possible
-                // (it shares the machine with the API and PostgreSQL).
-                using var body = new StringContent(
-                    $$"""{"externalId":"{{tag}}-{{n}}","clusterId":"{{trial.ClusterId}}","kind":"patient","consentDate":"2011-06-01","baselineDate":"2011-06-08"}""",
-                    Encoding.UTF8, "application/json");
-                using var response = await client.PostAsync(path, body, CancellationToken.None);
-                return (int)response.StatusCode;
-            }, ct);
-
-        if (load.Failed > 0)
-            Console.Error.WriteLine($"[{Name}] {load.Failed} answers were not 201 Created: " +
-                string.Join(", ", load.FailedByStatus.OrderBy(p => p.Key).Select(p => $"{p.Key} x{p.Value}")));
+        var load = await Enrolments.RunAsync(Name, client, trial, tag, Clients, context.Settings.WarmUp, context.Settings.Measured, ct);
         Console.Error.WriteLine($"[{Name}] API: {load.Succeeded} enrolments in {load.Elapsed.TotalSeconds:F1} s");
         return (load.PerSecond, trial);
     }
 
     /// <summary>
-    /// The row the API writes for an enrolment (see migration Foundation, table participants), in the same trial
-    /// and cluster so that the same foreign keys and unique index (trial_id, external_id) are checked. External ids
-    /// are unique through pgbench's client id and a random number. Ids are random v4 UUIDs rather than the API's v7
-    /// ones, which if anything makes pgbench slower (index inserts spread over the whole primary key).
+    /// pgbench client n appends to strand n of the trial's chain (below); the API has made strands 0-7 already when
+    /// it wrote the set-up, but a head per client is made sure of here, the way the API makes them (at sequence 0).
     /// </summary>
-    private static string PgBenchScript(BenchTrial trial, string tag) => $"""
+    private static async Task EnsureStrandHeadsAsync(BenchDatabase database, Guid trialId, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO audit_strand_heads (chain_id, strand, sequence, hash)
+            SELECT @chain, s, 0, @genesis FROM generate_series(0, @clients - 1) AS s
+            ON CONFLICT DO NOTHING
+            """, connection);
+        command.Parameters.AddWithValue("chain", trialId);
+        command.Parameters.AddWithValue("genesis", AuditChain.Genesis);
+        command.Parameters.AddWithValue("clients", Clients);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// The rows the API writes for an enrolment (migrations Foundation and AuditTrail), in the same transaction and
+    /// order as its unit of work: lock a strand head of the trial's audit chain, insert the participant, insert its
+    /// audit event (linked after the head: next sequence, the head's hash as previous hash), move the head, commit.
+    /// Same trial and cluster, so that the same foreign keys and unique indexes are checked, (trial_id,
+    /// external_id) for the participant and ux_audit_events_sequence (chain_id, strand, sequence) for the event.
+    /// <para>
+    /// Strand per client: client n locks strand n (:client_id, 0-7; 8 clients and the API's 8 strands). The API
+    /// locks the lowest strand that nobody else holds (FOR UPDATE SKIP LOCKED), so its 8 concurrent writers end up
+    /// on 8 different strands as well; one strand for all clients would make pgbench queue on one row lock until
+    /// each commit, and measure that queue rather than PostgreSQL writing rows. Each client owns its strand, so
+    /// SKIP LOCKED never skips here (it is kept so that the lock is taken the way the API takes it); because the
+    /// sequence is the locked head's plus one, it is unique per (chain_id, strand, sequence) however long pgbench
+    /// runs, and also after the API's own events in the same strands.
+    /// </para>
+    /// <para>
+    /// Sizes as the API's: the changes are the same JSON (about 500 bytes: every field of the participant, old and
+    /// new), the hashes 32 bytes each. The hash is SHA-256 of the changes and the previous hash, computed by
+    /// PostgreSQL; the API computes its (over the whole canonical event) in .NET, so here it only has to have the
+    /// right size and link the strand, not to pass verification. Ids are random v4 UUIDs rather than the API's v7
+    /// ones, which if anything makes pgbench slower (index inserts spread over the whole primary key).
+    /// pgbench substitutes its variables anywhere in a command, within quotes too: ':participant' becomes the
+    /// participant's id. `:null` in the JSON is left alone because pgbench has no variable of that name.
+    /// </para>
+    /// </summary>
+    private static string PgBenchScript(BenchTrial trial, string tag) => $$"""
         \set n random(1, 1000000000000000)
+        BEGIN;
+        SELECT sequence + 1 AS seq, encode(hash, 'hex') AS prev FROM audit_strand_heads
+        WHERE chain_id = '{{trial.TrialId}}' AND strand = :client_id FOR UPDATE SKIP LOCKED \gset
         INSERT INTO participants (id, trial_id, cluster_id, external_id, kind, consent_date, baseline_date, status, created_at)
-        VALUES (gen_random_uuid(), '{trial.TrialId}', '{trial.ClusterId}', 'pgb-{tag}-' || :client_id || '-' || :n,
-                'patient', DATE '2011-06-01', DATE '2011-06-08', 'active', now());
+        VALUES (gen_random_uuid(), '{{trial.TrialId}}', '{{trial.ClusterId}}', 'pgb-{{tag}}-' || :client_id || '-' || :n,
+                'patient', DATE '2011-06-01', DATE '2011-06-08', 'active', now())
+        RETURNING id AS participant, external_id AS external,
+                  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"') AS created \gset
+        INSERT INTO audit_events (id, chain_id, strand, sequence, trial_id, occurred_at, action, entity_type, entity_id, changes,
+                                  actor_user_id, actor_role, request_id, reason, previous_hash, hash)
+        SELECT gen_random_uuid(), '{{trial.TrialId}}', :client_id, :seq, '{{trial.TrialId}}', now(), 'insert', 'participant', ':participant',
+               changes::json, '{{trial.ManagerId}}', 'trial-manager', 'pgbench-' || :client_id || '-' || :n, NULL,
+               decode(':prev', 'hex'), sha256(convert_to(changes, 'UTF8') || decode(':prev', 'hex'))
+        FROM (SELECT '[{"field":"baselineDate","old":null,"new":"2011-06-08"},{"field":"clusterId","old":null,"new":"{{trial.ClusterId}}"},{"field":"consentDate","old":null,"new":"2011-06-01"},{"field":"createdAt","old":null,"new":":created"},{"field":"externalId","old":null,"new":":external"},{"field":"kind","old":null,"new":"patient"},{"field":"status","old":null,"new":"active"},{"field":"statusDate","old":null,"new":null},{"field":"statusReason","old":null,"new":null}]' AS changes) AS event
+        RETURNING encode(hash, 'hex') AS next \gset
+        UPDATE audit_strand_heads SET sequence = :seq, hash = decode(':next', 'hex')
+        WHERE chain_id = '{{trial.TrialId}}' AND strand = :client_id;
+        COMMIT;
 
         """;
 }

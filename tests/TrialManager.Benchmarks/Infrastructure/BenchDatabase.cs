@@ -25,6 +25,14 @@ public sealed class BenchDatabase : IAsyncDisposable
 
     public string ConnectionString { get; }
 
+    /// <summary>A connection of its own (not the API's pool), for a figure's set-up and its plain SQL references.</summary>
+    public async Task<NpgsqlConnection> OpenConnectionAsync(CancellationToken ct)
+    {
+        var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync(ct);
+        return connection;
+    }
+
     public static async Task<BenchDatabase> OpenAsync(CancellationToken ct)
     {
         var given = Environment.GetEnvironmentVariable("ConnectionStrings__TrialManager");
