@@ -35,6 +35,7 @@ services.Configure<AuditOptions>(configuration.GetSection("Audit"));
 services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuditOptions>>().Value);
 services.AddSingleton<AuditInterceptor>();
 services.AddScoped<AuditChainStore>();
+services.AddScoped<AccessAudit>();
 services.AddSingleton<AuditCheckpointService>();
 services.AddHostedService(sp => sp.GetRequiredService<AuditCheckpointService>());
 services.AddDbContextPool<TrialManagerDbContext>((sp, options) => options

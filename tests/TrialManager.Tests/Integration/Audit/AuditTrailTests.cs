@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using TrialManager.Api.Features.Audit;
 using static TrialManager.Tests.Integration.TrialWorld;
 
 namespace TrialManager.Tests.Integration.Audit;
@@ -162,6 +164,34 @@ public sealed class AuditTrailTests : IntegrationTest
             Assert.That(csv.Body.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(count + 1), "a header and a row per event");
             Assert.That(lines.Body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!["id"]), Has.Exactly(count).Not.Null);
         });
+    }
+
+    [Test]
+    public async Task A_read_of_unblinded_data_is_recorded_as_an_access_event_in_the_chain()
+    {
+        var world = await NewTrialAsync();
+        var manager = (await Api.Get("/me", world.Manager)).Id;
+        using (var scope = TestHost.Factory.Services.CreateScope())
+        {
+            var http = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Http.IHttpContextAccessor>();
+            http.HttpContext = new Microsoft.AspNetCore.Http.DefaultHttpContext
+            {
+                User = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
+                    [new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.NameIdentifier, manager.ToString())], "test")),
+                TraceIdentifier = "req-access-1",
+            };
+            await scope.ServiceProvider.GetRequiredService<AccessAudit>()
+                .RecordAsync(world.TrialId, "allocation", null, "allocation list", CancellationToken.None);
+        }
+        var access = (await EventsAsync(world, "&action=access")).Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(access["actor"]!["userId"]!.GetValue<Guid>(), Is.EqualTo(manager));
+            Assert.That(access["requestId"]!.GetValue<string>(), Is.EqualTo("req-access-1"));
+            Assert.That(Text(Change(access, "viewed")["new"]), Is.EqualTo("allocation list"));
+        });
+        var verdict = await Api.Get($"{world.Path}/audit/verify", world.Monitor);
+        Assert.That(verdict["valid"].GetValue<bool>(), Is.True);
     }
 
     [Test]

@@ -1,0 +1,43 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using TrialManager.Api.Features.Access;
+using TrialManager.Data;
+using TrialManager.Data.Access;
+using TrialManager.Data.Audit;
+using TrialManager.Data.Conventions;
+
+namespace TrialManager.Api.Features.Audit;
+
+/// <summary>
+/// Reads of unblinded data (allocations, unblinded extracts) leave an `access` event in the trial's chain: who
+/// looked, in which role, at what, and when. A read that cannot be recorded does not happen.
+/// </summary>
+public sealed class AccessAudit(TrialManagerDbContext db, CurrentUser user, TrialCaller caller, IHttpContextAccessor http, TimeProvider clock)
+{
+    public async Task RecordAsync(Guid trialId, string entityType, Guid? entityId, string what, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var e = new AuditEvent
+        {
+            Id = Guid.CreateVersion7(now),
+            ChainId = trialId,
+            TrialId = trialId,
+            OccurredAt = now,
+            Action = "access",
+            EntityType = entityType,
+            EntityId = entityId,
+            Changes = JsonSerializer.Serialize(new[] { new { field = "viewed", old = (string?)null, @new = what } }),
+            ActorUserId = user.Id,
+            ActorRole = caller.Role is { } role ? KebabCaseEnumConverter<TrialRole>.ToWord(role) : null,
+            RequestId = http.HttpContext?.TraceIdentifier,
+            PreviousHash = AuditChain.Genesis,
+            Hash = AuditChain.Genesis,
+        };
+        var own = db.Database.CurrentTransaction is null;
+        await using var transaction = own ? await db.Database.BeginTransactionAsync(ct) : null;
+        await AuditAppender.AppendAsync(db, trialId, [e], ct);
+        await db.SaveChangesAsync(ct);
+        if (transaction is not null)
+            await transaction.CommitAsync(ct);
+    }
+}

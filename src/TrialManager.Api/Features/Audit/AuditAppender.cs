@@ -1,0 +1,87 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using TrialManager.Data;
+using TrialManager.Data.Audit;
+
+namespace TrialManager.Api.Features.Audit;
+
+/// <summary>
+/// Appends events to a chain inside the current transaction: it locks the first free strand of the chain (so that
+/// concurrent writers do not wait for each other), links the events after the strand's head and moves the head.
+/// The lock is held until the transaction ends, so a strand is always one unbroken line.
+/// </summary>
+internal static class AuditAppender
+{
+    /// <summary>Locks a free strand of the chain (or waits for one), links the events after its head and moves the head.</summary>
+    public static async Task AppendAsync(TrialManagerDbContext db, Guid chainId, List<AuditEvent> drafts, CancellationToken ct)
+    {
+        var head = await LockStrandAsync(db, chainId, ct);
+        var hasher = new AuditChain.Hasher();
+        var previous = head.Hash;
+        var sequence = head.Sequence;
+        foreach (var e in drafts)
+        {
+            (e.Strand, e.Sequence, e.PreviousHash) = (head.Strand, ++sequence, previous);
+            e.Hash = hasher.Hash(e, previous);
+            db.AuditEvents.Add(e);
+            previous = e.Hash;
+        }
+        var tracked = db.AuditStrandHeads.Local.FirstOrDefault(h => h.ChainId == chainId && h.Strand == head.Strand);
+        var entry = tracked is null
+            ? db.Attach(new AuditStrandHead { ChainId = chainId, Strand = head.Strand, Sequence = head.Sequence, Hash = head.Hash })
+            : db.Entry(tracked);
+        entry.Property(h => h.Sequence).CurrentValue = sequence;
+        entry.Property(h => h.Hash).CurrentValue = previous;
+    }
+
+    private static async Task<StrandPosition> LockStrandAsync(TrialManagerDbContext db, Guid chainId, CancellationToken ct)
+    {
+        // The first free strand, lowest first: a quiet trial keeps to strand 0; concurrent writers spread out.
+        const string FreeStrand = "SELECT strand, sequence, hash FROM audit_strand_heads WHERE chain_id = @chain ORDER BY strand LIMIT 1 FOR UPDATE SKIP LOCKED";
+        if (await QueryHeadAsync(db, FreeStrand, chainId, null, ct) is { } free)
+            return free;
+        await ExecuteAsync(db, $"""
+            INSERT INTO audit_strand_heads (chain_id, strand, sequence, hash)
+            SELECT @chain, s, 0, @genesis FROM generate_series(0, {AuditChain.Strands - 1}) AS s
+            ON CONFLICT DO NOTHING
+            """, chainId, ct);
+        return await QueryHeadAsync(db, FreeStrand, chainId, null, ct)
+            ?? await QueryHeadAsync(db, "SELECT strand, sequence, hash FROM audit_strand_heads WHERE chain_id = @chain AND strand = @strand FOR UPDATE",
+                chainId, Random.Shared.Next(AuditChain.Strands), ct)
+            ?? throw new InvalidOperationException("The audit strand heads of the chain are missing.");
+    }
+
+    private static async Task<StrandPosition?> QueryHeadAsync(TrialManagerDbContext db, string sql, Guid chainId, int? strand, CancellationToken ct)
+    {
+        await using var command = Command(db, sql, chainId);
+        if (strand is { } s)
+            Parameter(command, "strand", s);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? new StrandPosition(reader.GetInt32(0), reader.GetInt64(1), (byte[])reader.GetValue(2)) : null;
+    }
+
+    private static async Task ExecuteAsync(TrialManagerDbContext db, string sql, Guid chainId, CancellationToken ct)
+    {
+        await using var command = Command(db, sql, chainId);
+        Parameter(command, "genesis", AuditChain.Genesis);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static DbCommand Command(TrialManagerDbContext db, string sql, Guid chainId)
+    {
+        var command = db.Database.GetDbConnection().CreateCommand();
+        command.Transaction = db.Database.CurrentTransaction!.GetDbTransaction();
+        command.CommandText = sql;
+        Parameter(command, "chain", chainId);
+        return command;
+    }
+
+    private static void Parameter(DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+    }
+}
