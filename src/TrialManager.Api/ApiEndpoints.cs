@@ -17,6 +17,7 @@ public static class ApiEndpoints
         GetMe.Map(api);
         ManageUsers.Map(api);
         ManageTokens.Map(api);
+        ReadAuditTrail.MapSystem(api);
 
         CreateTrial.Map(api);
         ListTrials.Map(api);

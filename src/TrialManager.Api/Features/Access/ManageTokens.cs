@@ -38,7 +38,8 @@ public static class ManageTokens
 
     public sealed record RevokeCommand(Guid TokenId, string? Reason) : ICommand, IHasReason;
 
-    public sealed class Handler(TrialManagerDbContext db, TimeProvider clock, RandomNumberGenerator random, CurrentUser caller)
+    public sealed class Handler(TrialManagerDbContext db, TimeProvider clock, RandomNumberGenerator random, CurrentUser caller,
+        TokenCache cache)
         : ICommandHandler<CreateCommand, NewTokenView>, IQueryHandler<ListQuery, IReadOnlyList<TokenView>>, ICommandHandler<RevokeCommand>
     {
         public async ValueTask<NewTokenView> Handle(CreateCommand command, CancellationToken ct)
@@ -71,7 +72,9 @@ public static class ManageTokens
             if (token is null || (!caller.IsSystemAdmin && token.UserId != caller.Id))
                 throw ProblemException.NotFound("token");
             token.RevokedAt ??= clock.GetUtcNow();
-            // Delivered on commit to every instance, which then stops accepting the token from its cache.
+            // This instance forgets the token now; the notification, delivered on commit, tells every instance
+            // (this one again, in case a concurrent request cached the token meanwhile).
+            cache.Evict(token.Id);
             await db.Database.ExecuteSqlAsync($"SELECT pg_notify({TokenRevocationListener.Channel}, {token.Id.ToString()})", ct);
             return Unit.Value;
         }

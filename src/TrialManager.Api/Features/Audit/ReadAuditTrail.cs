@@ -50,30 +50,62 @@ public static class ReadAuditTrail
             return ValueTask.FromResult(events.AsAsyncEnumerable().Select(e => AuditEventView.Of(e, blinded)));
         }
 
-        private IQueryable<AuditEvent> Filtered(Guid trialId, Filter filter)
-        {
-            var events = db.AuditEvents.AsNoTracking().Where(e => e.ChainId == trialId);
-            if (filter.EntityType is { Length: > 0 } type)
-                events = events.Where(e => e.EntityType == type);
-            if (filter.EntityId is { } entityId)
-                events = events.Where(e => e.EntityId == entityId);
-            if (filter.Actor is { } actor)
-                events = events.Where(e => e.ActorUserId == actor);
-            if (filter.Action is { Length: > 0 } action)
-                events = events.Where(e => e.Action == action);
-            if (filter.From is { } from)
-                events = events.Where(e => e.OccurredAt >= from.ToUniversalTime());
-            if (filter.To is { } to)
-                events = events.Where(e => e.OccurredAt < to.ToUniversalTime());
-            return events;
-        }
+        private IQueryable<AuditEvent> Filtered(Guid trialId, Filter filter) => Matching(db, trialId, filter);
+    }
 
-        private static bool NewestFirst(Filter filter) => filter.Order switch
-        {
-            null or "" or "newest" => true,
-            "oldest" => false,
-            _ => throw ProblemException.Invalid("order", "one-of", "'order' is newest or oldest."),
-        };
+    /// <summary>The system chain (users and tokens, which belong to no trial), for system admins.</summary>
+    public sealed record SystemListQuery(Filter Filter, PageRequest Page) : IQuery<Page<AuditEventView>>;
+
+    public sealed record SystemVerifyQuery : IQuery<ChainVerification>;
+
+    public sealed class SystemHandler(TrialManagerDbContext db, AuditChainStore store, PagingOptions paging)
+        : IQueryHandler<SystemListQuery, Page<AuditEventView>>, IQueryHandler<SystemVerifyQuery, ChainVerification>
+    {
+        public async ValueTask<Page<AuditEventView>> Handle(SystemListQuery query, CancellationToken ct) =>
+            await Matching(db, AuditChains.System, query.Filter)
+                .ToPageAsync(query.Page, paging, e => AuditEventView.Of(e, blindedReader: true), ct, NewestFirst(query.Filter));
+
+        public async ValueTask<ChainVerification> Handle(SystemVerifyQuery query, CancellationToken ct) =>
+            await store.VerifyAsync(AuditChains.System, ct);
+    }
+
+    /// <summary>The events of one chain that match the filter.</summary>
+    internal static IQueryable<AuditEvent> Matching(TrialManagerDbContext db, Guid chainId, Filter filter)
+    {
+        var events = db.AuditEvents.AsNoTracking().Where(e => e.ChainId == chainId);
+        if (filter.EntityType is { Length: > 0 } type)
+            events = events.Where(e => e.EntityType == type);
+        if (filter.EntityId is { } entityId)
+            events = events.Where(e => e.EntityId == entityId);
+        if (filter.Actor is { } actor)
+            events = events.Where(e => e.ActorUserId == actor);
+        if (filter.Action is { Length: > 0 } action)
+            events = events.Where(e => e.Action == action);
+        if (filter.From is { } from)
+            events = events.Where(e => e.OccurredAt >= from.ToUniversalTime());
+        if (filter.To is { } to)
+            events = events.Where(e => e.OccurredAt < to.ToUniversalTime());
+        return events;
+    }
+
+    internal static bool NewestFirst(Filter filter) => filter.Order switch
+    {
+        null or "" or "newest" => true,
+        "oldest" => false,
+        _ => throw ProblemException.Invalid("order", "one-of", "'order' is newest or oldest."),
+    };
+
+    public static void MapSystem(IEndpointRouteBuilder api)
+    {
+        api.MapGet("/audit/system", async ([AsParameters] Filter filter, [AsParameters] PageRequest page, IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new SystemListQuery(filter, page), ct)))
+            .RequireAuthorization(AccessPolicies.SystemAdmin)
+            .WithSummary("The audit trail of users and tokens (system admins)")
+            .ProducesErrors(400, 403, 422);
+        api.MapGet("/audit/system/verify", async (IMediator mediator, CancellationToken ct) => TypedResults.Ok(await mediator.Send(new SystemVerifyQuery(), ct)))
+            .RequireAuthorization(AccessPolicies.SystemAdmin)
+            .WithSummary("Re-compute the hash chain of users and tokens (system admins)")
+            .ProducesErrors(403);
     }
 
     public static void Map(RouteGroupBuilder trial)

@@ -52,6 +52,9 @@ public static class AccessMatrix
             },
             caller => caller switch { Anonymous or RevokedToken or ExpiredToken => 401, SystemAdmin => 204, _ => 404 }),
 
+        new("GET /api/v1/audit/system", _ => new MatrixRequest(Get, "/audit/system"), AdminOnly(200)),
+        new("GET /api/v1/audit/system/verify", _ => new MatrixRequest(Get, "/audit/system/verify"), AdminOnly(200)),
+
         new("POST /api/v1/trials", _ => new MatrixRequest(Post, "/trials", NewTrial()), AdminOnly(201)),
         new("GET /api/v1/trials", _ => new MatrixRequest(Get, "/trials"), Authenticated(200)),
         new($"GET {Trials}", c => new MatrixRequest(Get, c.T), Trial(200, MembersAndAdmin)),

@@ -115,8 +115,12 @@ public sealed class AuditTrailTests : IntegrationTest
         var revoked = await Db.ScalarAsync<string>("SELECT reason FROM audit_events WHERE entity_id = $1 AND action = 'update'", tokenId);
         var leaked = await Db.ScalarAsync<long>("SELECT count(*) FROM audit_events WHERE changes::text LIKE '%' || $1 || '%'", token[3..20]);
         var hashed = await Db.ScalarAsync<string>("SELECT changes::text FROM audit_events WHERE entity_id = $1 AND action = 'insert'", tokenId);
+        var system = await Expect(HttpStatusCode.OK, Api.Get($"/audit/system?entityId={tokenId}", Admin));
+        var verdict = await Expect(HttpStatusCode.OK, Api.Get("/audit/system/verify", Admin));
         Assert.Multiple(() =>
         {
+            Assert.That(system["items"].AsArray(), Has.Count.EqualTo(2));
+            Assert.That(verdict["valid"].GetValue<bool>(), Is.True);
             Assert.That(rows, Is.EqualTo(3), "user created, token created, token revoked");
             Assert.That(revoked, Is.EqualTo("lost laptop"));
             Assert.That(leaked, Is.Zero);
