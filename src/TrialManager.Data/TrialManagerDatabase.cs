@@ -26,18 +26,15 @@ public static class TrialManagerDatabase
     public static TBuilder UseTrialManagerDatabase<TBuilder>(this TBuilder options, NpgsqlDataSource dataSource)
         where TBuilder : DbContextOptionsBuilder
     {
-        options
-            .UseNpgsql(dataSource, npgsql => npgsql.MigrationsAssembly(MigrationsAssembly))
-            .UseSnakeCaseNamingConvention();
+        options.UseNpgsql(dataSource, npgsql => npgsql.MigrationsAssembly(MigrationsAssembly)).UseSnakeCaseNamingConvention();
         return options;
     }
 
+    /// <summary>For the tools and the one-off owner connection that applies migrations.</summary>
     public static TBuilder UseTrialManagerDatabase<TBuilder>(this TBuilder options, string connectionString)
         where TBuilder : DbContextOptionsBuilder
     {
-        options
-            .UseNpgsql(connectionString, npgsql => npgsql.MigrationsAssembly(MigrationsAssembly))
-            .UseSnakeCaseNamingConvention();
+        options.UseNpgsql(connectionString, npgsql => npgsql.MigrationsAssembly(MigrationsAssembly)).UseSnakeCaseNamingConvention();
         return options;
     }
 }

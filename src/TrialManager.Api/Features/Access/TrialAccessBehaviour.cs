@@ -1,7 +1,5 @@
-using System.Data.Common;
 using Mediator;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
+using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Data;
 using TrialManager.Data.Access;
@@ -56,26 +54,12 @@ public sealed class TrialAccessBehaviour<TMessage, TResponse>(TrialManagerDbCont
 
     private async Task<(TrialStatus Status, TrialRole? Role, Guid[] SiteIds)?> ReadStandingAsync(Guid trialId, string sql, CancellationToken ct)
     {
-        // The connection stays open for the rest of the request, whose queries then need no other connection.
-        await db.Database.OpenConnectionAsync(ct);
-        await using var command = db.Database.GetDbConnection().CreateCommand();
-        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-        command.CommandText = sql;
-        AddParameter(command, "trial", trialId);
-        AddParameter(command, "user", user.Id);
+        await using var command = await db.CommandAsync(sql, ct, ("trial", trialId), ("user", user.Id));
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct))
             return null;
         return (KebabCaseEnumConverter<TrialStatus>.FromWord(reader.GetString(0)),
             reader.IsDBNull(1) ? null : KebabCaseEnumConverter<TrialRole>.FromWord(reader.GetString(1)),
             reader.IsDBNull(2) ? [] : reader.GetFieldValue<Guid[]>(2));
-    }
-
-    private static void AddParameter(DbCommand command, string name, Guid value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
     }
 }

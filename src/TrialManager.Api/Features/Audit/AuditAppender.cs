@@ -1,6 +1,4 @@
-using System.Data.Common;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
+using TrialManager.Api.Infrastructure;
 using TrialManager.Data;
 using TrialManager.Data.Audit;
 
@@ -54,34 +52,16 @@ internal static class AuditAppender
 
     private static async Task<StrandPosition?> QueryHeadAsync(TrialManagerDbContext db, string sql, Guid chainId, int? strand, CancellationToken ct)
     {
-        await using var command = Command(db, sql, chainId);
-        if (strand is { } s)
-            Parameter(command, "strand", s);
+        await using var command = strand is { } s
+            ? await db.CommandAsync(sql, ct, ("chain", chainId), ("strand", s))
+            : await db.CommandAsync(sql, ct, ("chain", chainId));
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? new StrandPosition(reader.GetInt32(0), reader.GetInt64(1), (byte[])reader.GetValue(2)) : null;
     }
 
     private static async Task ExecuteAsync(TrialManagerDbContext db, string sql, Guid chainId, CancellationToken ct)
     {
-        await using var command = Command(db, sql, chainId);
-        Parameter(command, "genesis", AuditChain.Genesis);
+        await using var command = await db.CommandAsync(sql, ct, ("chain", chainId), ("genesis", AuditChain.Genesis));
         await command.ExecuteNonQueryAsync(ct);
-    }
-
-    private static DbCommand Command(TrialManagerDbContext db, string sql, Guid chainId)
-    {
-        var command = db.Database.GetDbConnection().CreateCommand();
-        command.Transaction = db.Database.CurrentTransaction!.GetDbTransaction();
-        command.CommandText = sql;
-        Parameter(command, "chain", chainId);
-        return command;
-    }
-
-    private static void Parameter(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
     }
 }

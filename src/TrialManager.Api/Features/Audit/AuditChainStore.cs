@@ -2,7 +2,7 @@ using System.Data;
 using System.Data.Common;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
+using TrialManager.Api.Infrastructure;
 using TrialManager.Data;
 using TrialManager.Data.Audit;
 
@@ -23,11 +23,11 @@ public sealed class AuditChainStore(TrialManagerDbContext db, TimeProvider clock
         foreach (var checkpoint in await db.AuditCheckpoints.AsNoTracking().Where(c => c.ChainId == chainId).ToListAsync(ct))
             verifier.ExpectCheckpoint(checkpoint.EventCount, ParseHeads(checkpoint.Heads));
 
-        await using (var command = Command("""
+        await using (var command = await db.CommandAsync("""
             SELECT id, chain_id, strand, sequence, trial_id, occurred_at, action, entity_type, entity_id, changes,
                    actor_user_id, actor_role, request_id, reason, previous_hash, hash
             FROM audit_events WHERE chain_id = @chain ORDER BY strand, sequence
-            """, chainId))
+            """, ct, ("chain", chainId)))
         await using (var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct))
         {
             while (await reader.ReadAsync(ct))
@@ -92,16 +92,4 @@ public sealed class AuditChainStore(TrialManagerDbContext db, TimeProvider clock
         PreviousHash = r.GetFieldValue<byte[]>(14),
         Hash = r.GetFieldValue<byte[]>(15),
     };
-
-    private DbCommand Command(string sql, Guid chainId)
-    {
-        var command = db.Database.GetDbConnection().CreateCommand();
-        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-        command.CommandText = sql;
-        var chain = command.CreateParameter();
-        chain.ParameterName = "chain";
-        chain.Value = chainId;
-        command.Parameters.Add(chain);
-        return command;
-    }
 }
