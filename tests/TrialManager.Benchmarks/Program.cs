@@ -12,7 +12,7 @@
 // Otherwise a fresh database trialmanager_bench_<random> is created on the local PostgreSQL 15 that
 // deploy/local/postgres.sh sets up, and dropped at the end.
 //
-// Durations: BENCH_WARMUP_SECONDS (default 3) and BENCH_SECONDS (default 10) per measured run; the pgbench
+// Durations: BENCH_WARMUP_SECONDS (default 10) and BENCH_SECONDS (default 10) per measured run; the pgbench
 // references run for the same durations. pgbench is /usr/bin/pgbench, or the program named in PGBENCH.
 //
 // Exit codes: 0 all figures measured, 1 a figure failed, 2 bad arguments, 130 cancelled (Ctrl+C).
@@ -28,6 +28,8 @@ public static class BenchmarkProgram
     private static readonly IFigure[] Figures =
     [
         new ParticipantsCreate(),
+        new AuditOverhead(),
+        new AuditVerify(),
     ];
 
     public static async Task<int> Main(string[] args)
