@@ -31,24 +31,34 @@ public sealed class AuditInterceptor(TimeProvider clock, AuditOptions options) :
     private async Task AppendEventsAsync(TrialManagerDbContext db, CancellationToken ct)
     {
         db.ChangeTracker.DetectChanges();
-        var entries = db.ChangeTracker.Entries()
-            .Where(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted && !Infrastructure.Contains(e.Metadata.ClrType))
-            .ToList();
-        if (entries.Count == 0)
-            return;
-        var scope = AuditScope.Current
-            ?? throw new InvalidOperationException("A write must run inside an AuditScope that names who makes it.");
-        if (db.Database.CurrentTransaction is null)
-            throw new InvalidOperationException("Audited writes run in an explicit transaction, which keeps the strand locked until commit.");
+        // Detected once here; every later look at the tracker in this call would otherwise detect again.
+        var autoDetect = db.ChangeTracker.AutoDetectChangesEnabled;
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            var entries = db.ChangeTracker.Entries()
+                .Where(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted && !Infrastructure.Contains(e.Metadata.ClrType))
+                .ToList();
+            if (entries.Count == 0)
+                return;
+            var scope = AuditScope.Current
+                ?? throw new InvalidOperationException("A write must run inside an AuditScope that names who makes it.");
+            if (db.Database.CurrentTransaction is null)
+                throw new InvalidOperationException("Audited writes run in an explicit transaction, which keeps the strand locked until commit.");
 
-        var now = clock.GetUtcNow();
-        var role = scope.Role;
-        var events = entries
-            .Select(entry => Describe(entry, scope, role, now))
-            .OfType<AuditEvent>()
-            .GroupBy(e => e.ChainId);
-        foreach (var chain in events)
-            await AuditAppender.AppendAsync(db, chain.Key, chain.ToList(), ct);
+            var now = clock.GetUtcNow();
+            var role = scope.Role;
+            var events = entries
+                .Select(entry => Describe(entry, scope, role, now))
+                .OfType<AuditEvent>()
+                .GroupBy(e => e.ChainId);
+            foreach (var chain in events)
+                await AuditAppender.AppendAsync(db, chain.Key, chain.ToList(), ct);
+        }
+        finally
+        {
+            db.ChangeTracker.AutoDetectChangesEnabled = autoDetect;
+        }
     }
 
     /// <summary>An event for one changed entity, not yet placed in its chain; none for an update that changed nothing.</summary>
