@@ -66,9 +66,23 @@ public static class AuditChanges
         }
         var provider = property.Metadata.GetTypeMapping().Converter?.ConvertToProvider(value) ?? value;
         if (property.Metadata.GetColumnType() is "jsonb" or "json" && provider is string rawJson)
+        {
             json.WriteRawValue(rawJson);
-        else
-            JsonSerializer.Serialize(json, provider, provider.GetType(), JsonSerializerOptions.Web);
+            return;
+        }
+        // The common column types directly; anything else through the serializer.
+        switch (provider)
+        {
+            case string text: json.WriteStringValue(text); break;
+            case Guid id: json.WriteStringValue(id); break;
+            case int number: json.WriteNumberValue(number); break;
+            case long number: json.WriteNumberValue(number); break;
+            case double number: json.WriteNumberValue(number); break;
+            case bool flag: json.WriteBooleanValue(flag); break;
+            case DateTimeOffset at: json.WriteStringValue(at); break;
+            case DateOnly day: json.WriteStringValue(day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)); break;
+            default: JsonSerializer.Serialize(json, provider, provider.GetType(), JsonSerializerOptions.Web); break;
+        }
     }
 
     private static bool SameValue(object? a, object? b) => a switch

@@ -45,3 +45,17 @@ public sealed class InfrastructureTests
         Assert.That(clock.GetUtcNow(), Is.EqualTo(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddTicks(1234560)));
     }
 }
+
+public sealed class DataSourceTests
+{
+    [TestCase("Host=127.0.0.1;Username=u", Npgsql.SslMode.Disable)]
+    [TestCase("Host=localhost;Username=u;sslmode=require", Npgsql.SslMode.Require)]
+    [TestCase("Host=db.example.org;Username=u", Npgsql.SslMode.Prefer)]
+    public void Tls_is_skipped_only_on_loopback_and_only_when_the_connection_string_is_silent(string connectionString, Npgsql.SslMode expected)
+    {
+        using var source = TrialManager.Data.TrialManagerDatabase.CreateDataSource(connectionString);
+        var settings = new Npgsql.NpgsqlConnectionStringBuilder(source.ConnectionString);
+        Assert.That(settings.SslMode, Is.EqualTo(expected));
+        Assert.That(settings.MaxAutoPrepare, Is.GreaterThan(0));
+    }
+}
