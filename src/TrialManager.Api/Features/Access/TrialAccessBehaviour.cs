@@ -1,4 +1,5 @@
 using Mediator;
+using TrialManager.Api.Features.Audit;
 using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Data;
@@ -21,7 +22,8 @@ public interface ITrialRequest
 /// lock (the lock a foreign key check takes anyway), or an update lock for a change to the trial itself, so that no
 /// write slips past a concurrent status change to `locked`.
 /// </summary>
-public sealed class TrialAccessBehaviour<TMessage, TResponse>(TrialManagerDbContext db, CurrentUser user, TrialCaller caller)
+public sealed class TrialAccessBehaviour<TMessage, TResponse>(TrialManagerDbContext db, CurrentUser user, TrialCaller caller,
+    AuditOptions audit)
     : IPipelineBehavior<TMessage, TResponse>
     where TMessage : ITrialRequest, IMessage
 {
@@ -36,7 +38,10 @@ public sealed class TrialAccessBehaviour<TMessage, TResponse>(TrialManagerDbCont
         var lockClause = TMessage.Permission == TrialPermission.ManageTrial ? " FOR UPDATE OF t"
             : TrialPolicy.ChangesTrialData(TMessage.Permission) ? " FOR KEY SHARE OF t"
             : "";
-        var (status, role, siteIds) = await ReadStandingAsync(message.TrialId, Standing + lockClause, ct)
+        // A write also locks a free strand of the trial's audit chain now, in the same round trip, for its events.
+        var leaseStrand = TrialPolicy.ChangesTrialData(TMessage.Permission) && audit.Enabled && AuditScope.Current is not null;
+        var sql = leaseStrand ? $"{Standing}{lockClause};\n{AuditAppender.FreeStrand}" : Standing + lockClause;
+        var (status, role, siteIds) = await ReadStandingAsync(message.TrialId, sql, leaseStrand, ct)
             ?? throw ProblemException.NotFound("trial");
 
         switch (TrialPolicy.Decide(TMessage.Permission, user.IsSystemAdmin, role, status))
@@ -52,14 +57,23 @@ public sealed class TrialAccessBehaviour<TMessage, TResponse>(TrialManagerDbCont
         return await next(message, ct);
     }
 
-    private async Task<(TrialStatus Status, TrialRole? Role, Guid[] SiteIds)?> ReadStandingAsync(Guid trialId, string sql, CancellationToken ct)
+    private async Task<(TrialStatus Status, TrialRole? Role, Guid[] SiteIds)?> ReadStandingAsync(Guid trialId, string sql, bool leaseStrand,
+        CancellationToken ct)
     {
-        await using var command = await db.CommandAsync(sql, ct, ("trial", trialId), ("user", user.Id));
+        await using var command = await db.CommandAsync(sql, ct, ("trial", trialId), ("user", user.Id), ("chain", trialId));
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct))
             return null;
-        return (KebabCaseEnumConverter<TrialStatus>.FromWord(reader.GetString(0)),
-            reader.IsDBNull(1) ? null : KebabCaseEnumConverter<TrialRole>.FromWord(reader.GetString(1)),
+        var standing = (KebabCaseEnumConverter<TrialStatus>.FromWord(reader.GetString(0)),
+            reader.IsDBNull(1) ? (TrialRole?)null : KebabCaseEnumConverter<TrialRole>.FromWord(reader.GetString(1)),
             reader.IsDBNull(2) ? [] : reader.GetFieldValue<Guid[]>(2));
+        if (leaseStrand)
+        {
+            await reader.NextResultAsync(ct);
+            AuditScope.Current!.LeasedStrand = await reader.ReadAsync(ct)
+                ? (trialId, new StrandPosition(reader.GetInt32(0), reader.GetInt64(1), reader.GetFieldValue<byte[]>(2)))
+                : null;
+        }
+        return standing;
     }
 }

@@ -35,7 +35,7 @@ public sealed class AccessAudit(TrialManagerDbContext db, CurrentUser user, Tria
         };
         var own = db.Database.CurrentTransaction is null;
         await using var transaction = own ? await db.Database.BeginTransactionAsync(ct) : null;
-        await AuditAppender.AppendAsync(db, trialId, [e], ct);
+        await AuditAppender.AppendAsync(db, trialId, [e], leased: null, ct);
         await db.SaveChangesAsync(ct);
         if (transaction is not null)
             await transaction.CommitAsync(ct);

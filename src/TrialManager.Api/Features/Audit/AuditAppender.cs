@@ -11,10 +11,15 @@ namespace TrialManager.Api.Features.Audit;
 /// </summary>
 internal static class AuditAppender
 {
+    /// <summary>The first free strand, lowest first: a quiet trial keeps to strand 0; concurrent writers spread out.</summary>
+    public const string FreeStrand =
+        "SELECT strand, sequence, hash FROM audit_strand_heads WHERE chain_id = @chain ORDER BY strand LIMIT 1 FOR UPDATE SKIP LOCKED";
+
     /// <summary>Locks a free strand of the chain (or waits for one), links the events after its head and moves the head.</summary>
-    public static async Task AppendAsync(TrialManagerDbContext db, Guid chainId, List<AuditEvent> drafts, CancellationToken ct)
+    public static async Task AppendAsync(TrialManagerDbContext db, Guid chainId, List<AuditEvent> drafts, StrandPosition? leased,
+        CancellationToken ct)
     {
-        var head = await LockStrandAsync(db, chainId, ct);
+        var head = leased ?? await LockStrandAsync(db, chainId, ct);
         var hasher = new AuditChain.Hasher();
         var previous = head.Hash;
         var sequence = head.Sequence;
@@ -35,8 +40,6 @@ internal static class AuditAppender
 
     private static async Task<StrandPosition> LockStrandAsync(TrialManagerDbContext db, Guid chainId, CancellationToken ct)
     {
-        // The first free strand, lowest first: a quiet trial keeps to strand 0; concurrent writers spread out.
-        const string FreeStrand = "SELECT strand, sequence, hash FROM audit_strand_heads WHERE chain_id = @chain ORDER BY strand LIMIT 1 FOR UPDATE SKIP LOCKED";
         if (await QueryHeadAsync(db, FreeStrand, chainId, null, ct) is { } free)
             return free;
         await ExecuteAsync(db, $"""

@@ -53,7 +53,10 @@ public sealed class AuditInterceptor(TimeProvider clock, AuditOptions options) :
                 .OfType<AuditEvent>()
                 .GroupBy(e => e.ChainId);
             foreach (var chain in events)
-                await AuditAppender.AppendAsync(db, chain.Key, chain.ToList(), ct);
+            {
+                var leased = scope.LeasedStrand is { } lease && lease.ChainId == chain.Key ? lease.Head : null;
+                await AuditAppender.AppendAsync(db, chain.Key, chain.ToList(), leased, ct);
+            }
         }
         finally
         {

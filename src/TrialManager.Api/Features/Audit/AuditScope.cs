@@ -16,6 +16,12 @@ public sealed class AuditScope(Guid? userId, Func<string?> role, string? request
     public string? RequestId { get; } = requestId;
     public string? Reason { get; } = reason;
 
+    /// <summary>
+    /// A strand of the trial's chain already locked by this transaction (the access check of a trial write takes
+    /// one in the same round trip), so that saving does not need another round trip to lock one.
+    /// </summary>
+    public (Guid ChainId, StrandPosition Head)? LeasedStrand { get; set; }
+
     /// <summary>Writes done by the system itself (start-up, scheduled jobs), not by a user.</summary>
     public static IDisposable System(string? reason = null) => Begin(new AuditScope(null, () => "system", null, reason));
 
