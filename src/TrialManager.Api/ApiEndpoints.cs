@@ -1,6 +1,7 @@
 using TrialManager.Api.Features.Access;
 using TrialManager.Api.Features.Audit;
 using TrialManager.Api.Features.Participants;
+using TrialManager.Api.Features.Randomisation;
 using TrialManager.Api.Features.Trials;
 
 namespace TrialManager.Api;
@@ -35,6 +36,13 @@ public static class ApiEndpoints
         EnrolParticipant.Map(trial);
         ReadParticipants.Map(trial);
         UpdateParticipant.Map(trial);
+
+        DefineScheme.Map(trial);
+        SealScheme.Map(trial);
+        PreviewScheme.Map(trial);
+        Allocate.Map(trial);
+        ReadAllocations.Map(trial);
+        Unblind.Map(trial);
 
         ReadAuditTrail.Map(trial);
         VerifyAuditTrail.Map(trial);

@@ -36,6 +36,8 @@ services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.I
 services.AddSingleton<AuditInterceptor>();
 services.AddScoped<AuditChainStore>();
 services.AddScoped<AccessAudit>();
+services.AddScoped<TrialManager.Api.Features.Randomisation.ArmVisibility>();
+services.AddScoped<TrialManager.Api.Features.Randomisation.AllocatedViews>();
 services.AddSingleton<AuditCheckpointService>();
 services.AddHostedService(sp => sp.GetRequiredService<AuditCheckpointService>());
 services.AddDbContextPool<TrialManagerDbContext>((sp, options) => options

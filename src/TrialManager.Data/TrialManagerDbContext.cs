@@ -3,6 +3,7 @@ using TrialManager.Data.Access;
 using TrialManager.Data.Audit;
 using TrialManager.Data.Conventions;
 using TrialManager.Data.Participants;
+using TrialManager.Data.Randomisation;
 using TrialManager.Data.Trials;
 
 namespace TrialManager.Data;
@@ -18,6 +19,9 @@ public sealed class TrialManagerDbContext(DbContextOptions<TrialManagerDbContext
     public DbSet<Cluster> Clusters => Set<Cluster>();
     public DbSet<Participant> Participants => Set<Participant>();
     public DbSet<ParticipantStatusChange> ParticipantStatusChanges => Set<ParticipantStatusChange>();
+    public DbSet<RandomisationScheme> RandomisationSchemes => Set<RandomisationScheme>();
+    public DbSet<Allocation> Allocations => Set<Allocation>();
+    public DbSet<Unblinding> Unblindings => Set<Unblinding>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<AuditStrandHead> AuditStrandHeads => Set<AuditStrandHead>();
     public DbSet<AuditCheckpoint> AuditCheckpoints => Set<AuditCheckpoint>();

@@ -442,6 +442,188 @@ namespace TrialManager.Migrations.Migrations
                     b.ToTable("participant_status_changes", (string)null);
                 });
 
+            modelBuilder.Entity("TrialManager.Data.Randomisation.Allocation", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("AllocatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("allocated_at");
+
+                    b.Property<Guid>("AllocatedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("allocated_by");
+
+                    b.Property<string>("Arm")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("arm");
+
+                    b.Property<Guid>("ClusterId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("cluster_id");
+
+                    b.Property<int>("Draw")
+                        .HasColumnType("integer")
+                        .HasColumnName("draw");
+
+                    b.Property<string>("Evidence")
+                        .HasColumnType("json")
+                        .HasColumnName("evidence");
+
+                    b.Property<int?>("Position")
+                        .HasColumnType("integer")
+                        .HasColumnName("position");
+
+                    b.Property<string>("Stratum")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("stratum");
+
+                    b.Property<Guid>("TrialId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("trial_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_allocations");
+
+                    b.HasIndex("ClusterId")
+                        .HasDatabaseName("ix_allocations_cluster_id");
+
+                    b.HasIndex("TrialId", "ClusterId")
+                        .IsUnique()
+                        .HasDatabaseName("ux_allocations_cluster_id");
+
+                    b.HasIndex("TrialId", "Draw")
+                        .IsUnique()
+                        .HasDatabaseName("ux_allocations_draw");
+
+                    b.HasIndex("TrialId", "Stratum", "Position")
+                        .IsUnique()
+                        .HasDatabaseName("ux_allocations_position");
+
+                    b.ToTable("allocations", (string)null);
+                });
+
+            modelBuilder.Entity("TrialManager.Data.Randomisation.RandomisationScheme", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Canonical")
+                        .HasColumnType("text")
+                        .HasColumnName("canonical");
+
+                    b.Property<string>("Commitment")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("commitment");
+
+                    b.Property<string>("Method")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("method");
+
+                    b.Property<DateTimeOffset?>("SealedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("sealed_at");
+
+                    b.Property<Guid?>("SealedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("sealed_by");
+
+                    b.Property<byte[]>("Seed")
+                        .HasColumnType("bytea")
+                        .HasColumnName("seed");
+
+                    b.Property<string>("Settings")
+                        .IsRequired()
+                        .HasColumnType("json")
+                        .HasColumnName("settings");
+
+                    b.Property<Guid>("TrialId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("trial_id");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_randomisation_schemes");
+
+                    b.HasIndex("TrialId")
+                        .IsUnique()
+                        .HasDatabaseName("ux_randomisation_schemes_trial_id");
+
+                    b.ToTable("randomisation_schemes", (string)null);
+                });
+
+            modelBuilder.Entity("TrialManager.Data.Randomisation.Unblinding", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<Guid?>("ClusterId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("cluster_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("kind");
+
+                    b.Property<Guid?>("ParticipantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("participant_id");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("reason");
+
+                    b.Property<Guid>("TrialId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("trial_id");
+
+                    b.Property<DateTimeOffset>("UnblindedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("unblinded_at");
+
+                    b.Property<Guid>("UnblindedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("unblinded_by");
+
+                    b.Property<Guid?>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_unblindings");
+
+                    b.HasIndex("ClusterId")
+                        .HasDatabaseName("ix_unblindings_cluster_id");
+
+                    b.HasIndex("ParticipantId")
+                        .HasDatabaseName("ix_unblindings_participant_id");
+
+                    b.HasIndex("TrialId", "UserId")
+                        .HasDatabaseName("ix_unblindings_trial_id_user_id");
+
+                    b.ToTable("unblindings", (string)null);
+                });
+
             modelBuilder.Entity("TrialManager.Data.Trials.Cluster", b =>
                 {
                     b.Property<Guid>("Id")
@@ -669,6 +851,55 @@ namespace TrialManager.Migrations.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_participant_status_changes_participants_participant_id");
+                });
+
+            modelBuilder.Entity("TrialManager.Data.Randomisation.Allocation", b =>
+                {
+                    b.HasOne("TrialManager.Data.Trials.Cluster", null)
+                        .WithMany()
+                        .HasForeignKey("ClusterId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_allocations_clusters_cluster_id");
+
+                    b.HasOne("TrialManager.Data.Trials.Trial", null)
+                        .WithMany()
+                        .HasForeignKey("TrialId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_allocations_trials_trial_id");
+                });
+
+            modelBuilder.Entity("TrialManager.Data.Randomisation.RandomisationScheme", b =>
+                {
+                    b.HasOne("TrialManager.Data.Trials.Trial", null)
+                        .WithMany()
+                        .HasForeignKey("TrialId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_randomisation_schemes_trials_trial_id");
+                });
+
+            modelBuilder.Entity("TrialManager.Data.Randomisation.Unblinding", b =>
+                {
+                    b.HasOne("TrialManager.Data.Trials.Cluster", null)
+                        .WithMany()
+                        .HasForeignKey("ClusterId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_unblindings_clusters_cluster_id");
+
+                    b.HasOne("TrialManager.Data.Participants.Participant", null)
+                        .WithMany()
+                        .HasForeignKey("ParticipantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_unblindings_participants_participant_id");
+
+                    b.HasOne("TrialManager.Data.Trials.Trial", null)
+                        .WithMany()
+                        .HasForeignKey("TrialId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_unblindings_trials_trial_id");
                 });
 
             modelBuilder.Entity("TrialManager.Data.Trials.Cluster", b =>

@@ -8,6 +8,9 @@ namespace TrialManager.Tests.Integration;
 /// </summary>
 public sealed class TrialWorld
 {
+    /// <summary>Arm codes that appear nowhere else, so that a leak of an arm is a plain substring of a response.</summary>
+    public const string ArmZulu = "armzulu", ArmYankee = "armyankee";
+
     private static int _sequence;
     private readonly ApiClient _api;
 
@@ -39,7 +42,7 @@ public sealed class TrialWorld
         var trial = await Expect(HttpStatusCode.Created, api.Post("/trials", new
         {
             code, title = $"{code} trial", registration = "ISRCTN02507940",
-            arms = new[] { new { code = "intervention", label = "Pro-recovery team", ratio = 1 }, new { code = "control", label = "Usual care", ratio = 1 } },
+            arms = new[] { new { code = ArmZulu, label = "Pro-recovery team", ratio = 1 }, new { code = ArmYankee, label = "Usual care", ratio = 1 } },
         }, TestHost.AdminToken));
         world.TrialId = trial.Id;
         (world.ManagerId, world.Manager) = await world.MemberAsync("trial-manager");

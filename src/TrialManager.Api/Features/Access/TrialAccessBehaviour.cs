@@ -70,9 +70,8 @@ public sealed class TrialAccessBehaviour<TMessage, TResponse>(TrialManagerDbCont
         if (leaseStrand)
         {
             await reader.NextResultAsync(ct);
-            AuditScope.Current!.LeasedStrand = await reader.ReadAsync(ct)
-                ? (trialId, new StrandPosition(reader.GetInt32(0), reader.GetInt64(1), reader.GetFieldValue<byte[]>(2)))
-                : null;
+            if (await reader.ReadAsync(ct))
+                AuditScope.Current!.HeldStrands[trialId] = new StrandPosition(reader.GetInt32(0), reader.GetInt64(1), reader.GetFieldValue<byte[]>(2));
         }
         return standing;
     }

@@ -19,6 +19,13 @@ public enum TrialPermission
     UpdateParticipants,
     ReadAuditTrail,
     CheckpointAuditTrail,
+    ReadScheme,
+    DefineScheme,
+    PreviewScheme,
+    Allocate,
+    ReadAllocations,
+    RevealScheme,
+    Unblind,
 }
 
 public enum TrialAccess
@@ -44,6 +51,7 @@ public static class TrialPolicy
     private static readonly TrialRole[] Manager = [TrialRole.TrialManager];
     private static readonly TrialRole[] DataEntry = [TrialRole.TrialManager, TrialRole.Researcher];
     private static readonly TrialRole[] Auditors = [TrialRole.TrialManager, TrialRole.Monitor];
+    private static readonly TrialRole[] Unblinded = [TrialRole.TrialManager, TrialRole.UnblindedStatistician];
 
     private static readonly Dictionary<TrialPermission, Rule> Rules = new()
     {
@@ -63,6 +71,16 @@ public static class TrialPolicy
         // Monitors audit; admins may read the trail too (redacted as for any blinded reader).
         [TrialPermission.ReadAuditTrail] = new(Auditors, SystemAdmin: true),
         [TrialPermission.CheckpointAuditTrail] = new(Auditors, SystemAdmin: true),
+        // The scheme's design is not secret (its seed is, and no view carries it); researchers have no use for it.
+        [TrialPermission.ReadScheme] = new([TrialRole.TrialManager, TrialRole.Statistician, TrialRole.UnblindedStatistician, TrialRole.Monitor]),
+        [TrialPermission.DefineScheme] = new(Manager, ChangesTrialData: true),
+        // Preview allocates nothing and shows no arm: the trial statistician tunes the design with it.
+        [TrialPermission.PreviewScheme] = new([TrialRole.TrialManager, TrialRole.Statistician, TrialRole.UnblindedStatistician]),
+        [TrialPermission.Allocate] = new(Manager, ChangesTrialData: true),
+        [TrialPermission.ReadAllocations] = new(Unblinded),
+        [TrialPermission.RevealScheme] = new(Unblinded),
+        // Unblinding is recorded after lock too: the planned unblinding of the statistician happens then.
+        [TrialPermission.Unblind] = new(Manager),
     };
 
     public static TrialAccess Decide(TrialPermission permission, bool isSystemAdmin, TrialRole? role, TrialStatus status)

@@ -15,11 +15,15 @@ internal static class AuditAppender
     public const string FreeStrand =
         "SELECT strand, sequence, hash FROM audit_strand_heads WHERE chain_id = @chain ORDER BY strand LIMIT 1 FOR UPDATE SKIP LOCKED";
 
-    /// <summary>Locks a free strand of the chain (or waits for one), links the events after its head and moves the head.</summary>
-    public static async Task AppendAsync(TrialManagerDbContext db, Guid chainId, List<AuditEvent> drafts, StrandPosition? leased,
-        CancellationToken ct)
+    /// <summary>
+    /// Links the events after the head of a strand this transaction holds (locking a free one first, or waiting for
+    /// one, if it holds none of this chain yet) and moves the head. Later appends in the transaction continue there.
+    /// </summary>
+    public static async Task AppendAsync(TrialManagerDbContext db, Guid chainId, List<AuditEvent> drafts, CancellationToken ct)
     {
-        var head = leased ?? await LockStrandAsync(db, chainId, ct);
+        var scope = AuditScope.Current
+            ?? throw new InvalidOperationException("A write must run inside an AuditScope that names who makes it.");
+        var head = scope.HeldStrands.TryGetValue(chainId, out var held) ? held : await LockStrandAsync(db, chainId, ct);
         var hasher = new AuditChain.Hasher();
         var previous = head.Hash;
         var sequence = head.Sequence;
@@ -36,6 +40,7 @@ internal static class AuditAppender
             : db.Entry(tracked);
         entry.Property(h => h.Sequence).CurrentValue = sequence;
         entry.Property(h => h.Hash).CurrentValue = previous;
+        scope.HeldStrands[chainId] = new StrandPosition(head.Strand, sequence, previous);
     }
 
     private static async Task<StrandPosition> LockStrandAsync(TrialManagerDbContext db, Guid chainId, CancellationToken ct)

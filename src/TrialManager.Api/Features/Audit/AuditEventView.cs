@@ -6,16 +6,22 @@ namespace TrialManager.Api.Features.Audit;
 
 public sealed record AuditActorView(Guid? UserId, string? Role);
 
-public sealed record AuditChangeView(string Field, JsonNode? Old, JsonNode? New, bool? Blinded);
+public sealed record AuditChangeView(string Field, JsonNode? Old, JsonNode? New,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] bool? Blinded);
 
 /// <summary>An audit event as readers see it. For blinded readers, values that reveal an allocation are redacted.</summary>
 public sealed record AuditEventView(Guid Id, Guid? TrialId, int Strand, long Sequence, DateTimeOffset OccurredAt, string Action,
     string EntityType, Guid? EntityId, IReadOnlyList<AuditChangeView> Changes, AuditActorView Actor, string? RequestId, string? Reason,
     string PreviousHash, string Hash)
 {
-    public static AuditEventView Of(AuditEvent e, bool blindedReader) => new(e.Id, e.TrialId, e.Strand, e.Sequence, e.OccurredAt,
-        e.Action, e.EntityType, e.EntityId, AuditRedaction.Changes(e.Changes, blindedReader), new AuditActorView(e.ActorUserId, e.ActorRole),
-        e.RequestId, e.Reason, Convert.ToHexStringLower(e.PreviousHash), Convert.ToHexStringLower(e.Hash));
+    public static AuditEventView Of(AuditEvent e, bool blindedReader)
+    {
+        var changes = AuditRedaction.Changes(e.Changes, blindedReader);
+        // The reason given for a change that reveals an allocation may name the arm too (an unblinding's always explains one).
+        var reason = blindedReader && changes.Any(c => c.Blinded == true) && e.Reason is not null ? AuditFields.RedactedValue : e.Reason;
+        return new AuditEventView(e.Id, e.TrialId, e.Strand, e.Sequence, e.OccurredAt, e.Action, e.EntityType, e.EntityId, changes,
+            new AuditActorView(e.ActorUserId, e.ActorRole), e.RequestId, reason, Convert.ToHexStringLower(e.PreviousHash), Convert.ToHexStringLower(e.Hash));
+    }
 }
 
 /// <summary>

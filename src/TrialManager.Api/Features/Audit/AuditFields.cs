@@ -1,4 +1,5 @@
 using TrialManager.Data.Access;
+using TrialManager.Data.Randomisation;
 
 namespace TrialManager.Api.Features.Audit;
 
@@ -11,13 +12,23 @@ public static class AuditFields
     public const string SecretValue = "[secret]";
     public const string RedactedValue = "[redacted]";
 
-    private static readonly HashSet<(Type, string)> Secrets = [(typeof(ApiToken), nameof(ApiToken.SecretHash))];
+    /// <summary>Never written into the trail: token hashes, and the scheme's seed and sealed text (revealed only after lock).</summary>
+    private static readonly HashSet<(Type, string)> Secrets =
+    [
+        (typeof(ApiToken), nameof(ApiToken.SecretHash)),
+        (typeof(RandomisationScheme), nameof(RandomisationScheme.Seed)),
+        (typeof(RandomisationScheme), nameof(RandomisationScheme.Canonical)),
+    ];
 
-    /// <summary>Entity types all of whose values reveal allocations.</summary>
-    private static readonly HashSet<Type> RevealingTypes = [];
+    /// <summary>Entity types all of whose values reveal allocations: the unblinding details.</summary>
+    private static readonly HashSet<Type> RevealingTypes = [typeof(Unblinding)];
 
-    /// <summary>Single fields that reveal allocations.</summary>
-    private static readonly HashSet<(Type, string)> RevealingFields = [];
+    /// <summary>Single fields that reveal allocations; the allocation's cluster, draw, stratum, position and time stay visible.</summary>
+    private static readonly HashSet<(Type, string)> RevealingFields =
+    [
+        (typeof(Allocation), nameof(Allocation.Arm)),
+        (typeof(Allocation), nameof(Allocation.Evidence)),
+    ];
 
     /// <summary>Fields that say nothing about the entity itself (its own id, and the trial that the event names already).</summary>
     private static readonly HashSet<string> Implied = ["Id", "TrialId"];

@@ -53,10 +53,7 @@ public sealed class AuditInterceptor(TimeProvider clock, AuditOptions options) :
                 .OfType<AuditEvent>()
                 .GroupBy(e => e.ChainId);
             foreach (var chain in events)
-            {
-                var leased = scope.LeasedStrand is { } lease && lease.ChainId == chain.Key ? lease.Head : null;
-                await AuditAppender.AppendAsync(db, chain.Key, chain.ToList(), leased, ct);
-            }
+                await AuditAppender.AppendAsync(db, chain.Key, chain.ToList(), ct);
         }
         finally
         {

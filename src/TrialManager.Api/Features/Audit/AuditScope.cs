@@ -17,10 +17,11 @@ public sealed class AuditScope(Guid? userId, Func<string?> role, string? request
     public string? Reason { get; } = reason;
 
     /// <summary>
-    /// A strand of the trial's chain already locked by this transaction (the access check of a trial write takes
-    /// one in the same round trip), so that saving does not need another round trip to lock one.
+    /// The strand of each chain that this scope's transaction has locked, with its head as this transaction left it.
+    /// The access check of a trial write locks one in its own round trip, so that saving needs no extra one; every
+    /// later append in the transaction continues the same strand. Cleared when a transaction is retried.
     /// </summary>
-    public (Guid ChainId, StrandPosition Head)? LeasedStrand { get; set; }
+    public Dictionary<Guid, StrandPosition> HeldStrands { get; } = [];
 
     /// <summary>Writes done by the system itself (start-up, scheduled jobs), not by a user.</summary>
     public static IDisposable System(string? reason = null) => Begin(new AuditScope(null, () => "system", null, reason));

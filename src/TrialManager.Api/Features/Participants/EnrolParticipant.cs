@@ -3,6 +3,7 @@ using Mediator;
 using TrialManager.Api.Features.Audit;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
+using TrialManager.Api.Features.Randomisation;
 using TrialManager.Api.Features.Trials;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
@@ -36,7 +37,8 @@ public static class EnrolParticipant
         }
     }
 
-    public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, TimeProvider clock) : ICommandHandler<Command, ParticipantView>
+    public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, TimeProvider clock, AllocatedViews allocated)
+        : ICommandHandler<Command, ParticipantView>
     {
         public async ValueTask<ParticipantView> Handle(Command command, CancellationToken ct)
         {
@@ -58,7 +60,7 @@ public static class EnrolParticipant
                 CreatedAt = now,
             };
             db.Participants.Add(participant);
-            return ParticipantView.Of(participant, siteId);
+            return (await allocated.ParticipantsAsync([(participant, siteId)], withHistory: false, "participant", ct))[0];
         }
     }
 

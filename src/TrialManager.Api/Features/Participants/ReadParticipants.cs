@@ -1,6 +1,7 @@
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
+using TrialManager.Api.Features.Randomisation;
 using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
@@ -25,7 +26,7 @@ public static class ReadParticipants
         public static TrialPermission Permission => TrialPermission.ReadParticipants;
     }
 
-    public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, PagingOptions paging)
+    public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, PagingOptions paging, AllocatedViews allocated)
         : IQueryHandler<ListQuery, Page<ParticipantView>>, IQueryHandler<GetQuery, ParticipantView>
     {
         public async ValueTask<Page<ParticipantView>> Handle(ListQuery query, CancellationToken ct)
@@ -42,14 +43,17 @@ public static class ReadParticipants
                 participants = participants.Where(p => p.Status == status);
             if (kind is not null)
                 participants = participants.Where(p => p.Kind == kind);
-            return await participants.ToPageAsync(query.Page, paging, p => ParticipantView.Of(p), ct);
+            var page = await participants.ToPageAsync(query.Page, paging, p => p, ct);
+            var views = await allocated.ParticipantsAsync(page.Items.Select(p => (p, p.Cluster!.SiteId)).ToList(), withHistory: false,
+                "participant list", ct);
+            return new Page<ParticipantView>(views, page.NextCursor);
         }
 
         public async ValueTask<ParticipantView> Handle(GetQuery query, CancellationToken ct)
         {
             var participant = await Visible(db, caller).Include(p => p.Cluster).Include(p => p.StatusHistory)
                 .SingleOrDefaultAsync(p => p.Id == query.ParticipantId, ct) ?? throw ProblemException.NotFound("participant");
-            return ParticipantView.Of(participant, participant.Cluster!.SiteId, withHistory: true);
+            return (await allocated.ParticipantsAsync([(participant, participant.Cluster!.SiteId)], withHistory: true, "participant", ct))[0];
         }
     }
 

@@ -3,6 +3,7 @@ using Mediator;
 using TrialManager.Api.Features.Audit;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
+using TrialManager.Api.Features.Randomisation;
 using TrialManager.Api.Features.Trials;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
@@ -41,7 +42,7 @@ public static class UpdateParticipant
         }
     }
 
-    public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, CurrentUser user, TimeProvider clock)
+    public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, CurrentUser user, TimeProvider clock, AllocatedViews allocated)
         : ICommandHandler<Command, ParticipantView>
     {
         public async ValueTask<ParticipantView> Handle(Command command, CancellationToken ct)
@@ -84,7 +85,7 @@ public static class UpdateParticipant
                 participant.StatusDate = statusDate;
                 participant.StatusReason = change.Reason;
             }
-            return ParticipantView.Of(participant, siteId, withHistory: true);
+            return (await allocated.ParticipantsAsync([(participant, siteId)], withHistory: true, "participant", ct))[0];
         }
     }
 

@@ -1,6 +1,7 @@
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
+using TrialManager.Api.Features.Randomisation;
 using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
@@ -22,7 +23,7 @@ public static class ReadClusters
         public static TrialPermission Permission => TrialPermission.ReadClusters;
     }
 
-    public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, PagingOptions paging)
+    public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, PagingOptions paging, AllocatedViews allocated)
         : IQueryHandler<ListQuery, Page<ClusterView>>, IQueryHandler<GetQuery, ClusterView>
     {
         public async ValueTask<Page<ClusterView>> Handle(ListQuery query, CancellationToken ct)
@@ -30,12 +31,17 @@ public static class ReadClusters
             var clusters = Visible(query.TrialId);
             if (query.SiteId is { } siteId)
                 clusters = clusters.Where(c => c.SiteId == siteId);
-            return await clusters.ToPageAsync(query.Page, paging, ClusterView.Of, ct);
+            var page = await clusters.ToPageAsync(query.Page, paging, c => c, ct);
+            var views = await allocated.ClustersAsync(page.Items, "cluster list", ct);
+            return new Page<ClusterView>(views, page.NextCursor);
         }
 
-        public async ValueTask<ClusterView> Handle(GetQuery query, CancellationToken ct) =>
-            ClusterView.Of(await Visible(query.TrialId).SingleOrDefaultAsync(c => c.Id == query.ClusterId, ct)
-                ?? throw ProblemException.NotFound("cluster"));
+        public async ValueTask<ClusterView> Handle(GetQuery query, CancellationToken ct)
+        {
+            var cluster = await Visible(query.TrialId).SingleOrDefaultAsync(c => c.Id == query.ClusterId, ct)
+                ?? throw ProblemException.NotFound("cluster");
+            return (await allocated.ClustersAsync([cluster], "cluster", ct))[0];
+        }
 
         private IQueryable<Cluster> Visible(Guid trialId)
         {

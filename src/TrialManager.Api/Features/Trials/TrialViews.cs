@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using TrialManager.Data.Randomisation;
 using TrialManager.Data.Trials;
 
 namespace TrialManager.Api.Features.Trials;
@@ -18,13 +20,18 @@ public sealed record SiteView(Guid Id, Guid TrialId, string Code, string Name, D
     public static SiteView Of(Site site) => new(site.Id, site.TrialId, site.Code, site.Name, site.CreatedAt);
 }
 
-/// <summary>Covariates come back as they were given: numbers as JSON numbers, categories as strings.</summary>
+/// <summary>
+/// Covariates come back as they were given: numbers as JSON numbers, categories as strings. Everyone sees whether
+/// and when a cluster was randomised; only readers who may see allocations get `arm` (it is absent otherwise).
+/// </summary>
 public sealed record ClusterView(Guid Id, Guid TrialId, Guid SiteId, string Code, IReadOnlyDictionary<string, JsonElement> Covariates,
-    DateTimeOffset CreatedAt)
+    DateTimeOffset CreatedAt, bool Randomised, DateTimeOffset? RandomisedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Arm)
 {
-    public static ClusterView Of(Cluster cluster) => new(cluster.Id, cluster.TrialId, cluster.SiteId, cluster.Code,
+    public static ClusterView Of(Cluster cluster, Allocation? allocation = null, bool showArm = false) => new(cluster.Id, cluster.TrialId,
+        cluster.SiteId, cluster.Code,
         cluster.Covariates.Values.ToDictionary(p => p.Key, p => p.Value.Number is { } n
             ? JsonSerializer.SerializeToElement(n)
             : JsonSerializer.SerializeToElement(p.Value.Category)),
-        cluster.CreatedAt);
+        cluster.CreatedAt, allocation is not null, allocation?.AllocatedAt, showArm ? allocation?.Arm : null);
 }

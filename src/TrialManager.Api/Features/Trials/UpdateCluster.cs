@@ -41,6 +41,10 @@ public static class UpdateCluster
         {
             var cluster = await db.Clusters.SingleOrDefaultAsync(c => c.TrialId == command.TrialId && c.Id == command.ClusterId, ct)
                 ?? throw ProblemException.NotFound("cluster");
+            // Covariates and site fed the randomisation: once the cluster is allocated they are part of the record.
+            if ((command.Covariates is not null || command.SiteId is not null)
+                && await db.Allocations.AnyAsync(a => a.TrialId == command.TrialId && a.ClusterId == cluster.Id, ct))
+                throw ProblemException.Conflict("The cluster is randomised: its site and covariates can no longer change.");
             if (command.Covariates is not null)
             {
                 var covariates = CovariateRules.Parse(command.Covariates);

@@ -41,6 +41,7 @@ public sealed class UnitOfWorkBehaviour<TMessage, TResponse>(TrialManagerDbConte
             catch (Exception e) when (attempt < MaxAttempts && IsTransient(e))
             {
                 db.ChangeTracker.Clear();
+                AuditScope.Current!.HeldStrands.Clear();
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), ct);
             }
         }

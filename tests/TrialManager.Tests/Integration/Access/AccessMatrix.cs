@@ -27,6 +27,20 @@ public static class AccessMatrix
     private static readonly Caller[] ManagerOnly = [Manager];
     private static readonly Caller[] DataEntry = [Manager, ResearcherA];
     private static readonly Caller[] Auditors = [Manager, TrialMonitor, SystemAdmin];
+    private static readonly Caller[] SeeArms = [Manager, UnblindedStatistician];
+    private static readonly object Constrained = new { method = "constrained", covariates = new[] { new { name = "caseload", weight = 1 } } };
+
+    /// <summary>A sealed simple scheme (sealed once per trial) and a fresh cluster to allocate.</summary>
+    private static async Task<Guid> SealedWithNewClusterAsync(MatrixContext c)
+    {
+        var scheme = await c.Api.Get($"{c.T}/randomisation/scheme", c.World.Manager);
+        if (scheme.Code == 404)
+        {
+            await TrialWorld.Expect(System.Net.HttpStatusCode.OK, c.Api.Put($"{c.T}/randomisation/scheme", new { method = "simple" }, c.World.Manager));
+            await TrialWorld.Expect(System.Net.HttpStatusCode.OK, c.Api.Post($"{c.T}/randomisation/scheme/seal", new { }, c.World.Manager));
+        }
+        return await c.World.ClusterAsync(c.World.SiteA);
+    }
     private static readonly Dictionary<Caller, int> OtherSiteIsHidden = new() { [ResearcherB] = 404 };
 
     public static readonly MatrixRow[] Rows =
@@ -96,6 +110,31 @@ public static class AccessMatrix
             Trial(200, AllMembers, OtherSiteIsHidden)),
         new($"PATCH {Trials}/participants/{{participantId:guid}}", c => new MatrixRequest(Patch, $"{c.T}/participants/{c.World.ParticipantA}",
             new { baselineDate = "2011-06-09" }), Trial(200, DataEntry, OtherSiteIsHidden)),
+
+        new($"PUT {Trials}/randomisation/scheme", c => new MatrixRequest(Put, $"{c.T}/randomisation/scheme", new { method = "simple" }),
+            Trial(200, ManagerOnly)),
+        new($"GET {Trials}/randomisation/scheme", async c =>
+            {
+                await c.Api.Put($"{c.T}/randomisation/scheme", new { method = "simple" }, c.World.Manager);
+                return new MatrixRequest(Get, $"{c.T}/randomisation/scheme");
+            },
+            Trial(200, [Manager, Statistician, UnblindedStatistician, TrialMonitor])),
+        new($"POST {Trials}/randomisation/scheme/seal", async c =>
+            {
+                await c.Api.Put($"{c.T}/randomisation/scheme", new { method = "simple" }, c.World.Manager);
+                return new MatrixRequest(Post, $"{c.T}/randomisation/scheme/seal", new { });
+            },
+            Trial(200, ManagerOnly)),
+        new($"POST {Trials}/randomisation/preview", c => new MatrixRequest(Post, $"{c.T}/randomisation/preview", Constrained),
+            Trial(200, [Manager, Statistician, UnblindedStatistician])),
+        new($"POST {Trials}/randomisation/allocations", async c =>
+                new MatrixRequest(Post, $"{c.T}/randomisation/allocations", new { clusterId = await SealedWithNewClusterAsync(c) }),
+            Trial(201, ManagerOnly)),
+        new($"GET {Trials}/randomisation/allocations", c => new MatrixRequest(Get, $"{c.T}/randomisation/allocations"), Trial(200, SeeArms)),
+        // Allowed callers pass the access check and meet the rule that reveal waits for lock.
+        new($"GET {Trials}/randomisation/reveal", c => new MatrixRequest(Get, $"{c.T}/randomisation/reveal"), Trial(409, SeeArms)),
+        new($"POST {Trials}/unblindings", c => new MatrixRequest(Post, $"{c.T}/unblindings",
+            new { clusterId = c.World.ClusterA, reason = "emergency" }), Trial(201, ManagerOnly)),
 
         new($"GET {Trials}/audit", c => new MatrixRequest(Get, $"{c.T}/audit"), Trial(200, Auditors)),
         new($"GET {Trials}/audit/export", c => new MatrixRequest(Get, $"{c.T}/audit/export?format=jsonl"), Trial(200, Auditors)),
