@@ -19,8 +19,8 @@ public interface ITrialRequest
 /// <summary>
 /// Checks every trial request against <see cref="TrialPolicy"/> before validation or the handler run, with one
 /// query for the trial's status and the caller's membership. Writes lock the trial row as they read it: a key-share
-/// lock (the lock a foreign key check takes anyway), or an update lock for a change to the trial itself, so that no
-/// write slips past a concurrent status change to `locked`.
+/// lock (the lock a foreign key check takes anyway), or an update lock for a change to the trial itself and for
+/// allocations (one at a time per trial), so that no write slips past a concurrent status change to `locked`.
 /// </summary>
 public sealed class TrialAccessBehaviour<TMessage, TResponse>(TrialManagerDbContext db, CurrentUser user, TrialCaller caller,
     AuditOptions audit)
@@ -35,7 +35,8 @@ public sealed class TrialAccessBehaviour<TMessage, TResponse>(TrialManagerDbCont
 
     public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken ct)
     {
-        var lockClause = TMessage.Permission == TrialPermission.ManageTrial ? " FOR UPDATE OF t"
+        // Locks come in one order, trial row before audit strand, so that no two requests wait for each other.
+        var lockClause = TrialPolicy.LocksTrial(TMessage.Permission) ? " FOR UPDATE OF t"
             : TrialPolicy.ChangesTrialData(TMessage.Permission) ? " FOR KEY SHARE OF t"
             : "";
         // A write also locks a free strand of the trial's audit chain now, in the same round trip, for its events.

@@ -45,7 +45,9 @@ public enum TrialAccess
 /// </summary>
 public static class TrialPolicy
 {
-    private sealed record Rule(TrialRole[] Roles, bool SystemAdmin = false, bool ChangesTrialData = false);
+    /// <param name="LocksTrial">Takes the trial row exclusively: changes to the trial itself, and allocations, which
+    /// must happen one at a time per trial.</param>
+    private sealed record Rule(TrialRole[] Roles, bool SystemAdmin = false, bool ChangesTrialData = false, bool LocksTrial = false);
 
     private static readonly TrialRole[] AllRoles = Enum.GetValues<TrialRole>();
     private static readonly TrialRole[] Manager = [TrialRole.TrialManager];
@@ -56,7 +58,7 @@ public static class TrialPolicy
     private static readonly Dictionary<TrialPermission, Rule> Rules = new()
     {
         [TrialPermission.ReadTrial] = new(AllRoles, SystemAdmin: true),
-        [TrialPermission.ManageTrial] = new(Manager, ChangesTrialData: true),
+        [TrialPermission.ManageTrial] = new(Manager, ChangesTrialData: true, LocksTrial: true),
         [TrialPermission.ReadMembers] = new(Manager, SystemAdmin: true),
         // Access management is not trial data: monitors and auditors may still be granted after lock.
         [TrialPermission.ManageMembers] = new([], SystemAdmin: true),
@@ -76,7 +78,7 @@ public static class TrialPolicy
         [TrialPermission.DefineScheme] = new(Manager, ChangesTrialData: true),
         // Preview allocates nothing and shows no arm: the trial statistician tunes the design with it.
         [TrialPermission.PreviewScheme] = new([TrialRole.TrialManager, TrialRole.Statistician, TrialRole.UnblindedStatistician]),
-        [TrialPermission.Allocate] = new(Manager, ChangesTrialData: true),
+        [TrialPermission.Allocate] = new(Manager, ChangesTrialData: true, LocksTrial: true),
         [TrialPermission.ReadAllocations] = new(Unblinded),
         [TrialPermission.RevealScheme] = new(Unblinded),
         // Unblinding is recorded after lock too: the planned unblinding of the statistician happens then.
@@ -93,6 +95,8 @@ public static class TrialPolicy
     }
 
     public static bool ChangesTrialData(TrialPermission permission) => Rules[permission].ChangesTrialData;
+
+    public static bool LocksTrial(TrialPermission permission) => Rules[permission].LocksTrial;
 
     /// <summary>Only these roles may see which cluster or participant is in which arm.</summary>
     public static bool SeesAllocation(TrialRole? role) => role is TrialRole.TrialManager or TrialRole.UnblindedStatistician;

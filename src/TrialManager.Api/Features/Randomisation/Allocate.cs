@@ -14,8 +14,9 @@ namespace TrialManager.Api.Features.Randomisation;
 
 /// <summary>
 /// Allocates a cluster (sequential methods) or a set of clusters at once (constrained) by the sealed scheme.
-/// Allocations of one trial are serialised by a row lock on its scheme, and unique indexes refuse a second
-/// allocation of a cluster, a reused draw or a reused sequence position, so several API instances cannot race.
+/// Allocations of one trial are serialised by the access check's exclusive lock on the trial row, and unique indexes
+/// refuse a second allocation of a cluster, a reused draw or a reused sequence position, so several API instances
+/// cannot race.
 /// </summary>
 public static class Allocate
 {
@@ -31,7 +32,6 @@ public static class Allocate
     {
         public async ValueTask<AllocationList> Handle(Command command, CancellationToken ct)
         {
-            await db.Database.ExecuteSqlAsync($"SELECT 1 FROM randomisation_schemes WHERE trial_id = {command.TrialId} FOR UPDATE", ct);
             var scheme = await db.RandomisationSchemes.AsNoTracking().SingleOrDefaultAsync(s => s.TrialId == command.TrialId, ct);
             if (scheme is not { IsSealed: true })
                 throw ProblemException.Conflict("Allocation needs a sealed randomisation scheme.");

@@ -1,0 +1,276 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace TrialManager.Api.Features.Randomisation.Methods;
+
+/// <summary>Sees every candidate of a range in listing order: its ranking key, score, listing position and (reversed) mask.</summary>
+internal interface IConstrainedVisitor
+{
+    void Visit(long key, double score, long position, ulong mask);
+}
+
+/// <summary>The candidates, in listing order, walked by ranges of listing positions (so that ranges can run in parallel).</summary>
+internal abstract class ConstrainedSpace(ConstrainedModel model)
+{
+    public ConstrainedModel Model { get; } = model;
+    public abstract long Count { get; }
+    public abstract bool Exhaustive { get; }
+
+    public abstract void Walk<TVisitor>(long start, long end, ref TVisitor visitor) where TVisitor : struct, IConstrainedVisitor;
+
+    /// <summary>The lexicographic rank among all C(n, |T|) combinations of the candidate at this listing position.</summary>
+    public abstract long RankOf(long position, ulong mask);
+}
+
+/// <summary>
+/// Every combination, in lexicographic order. With reversed masks (bit n−1−i = cluster i) that order is descending
+/// mask order, so the complement masks (the second arm) ascend, and each successor is the next larger integer with the
+/// same number of bits (Gosper's hack) on the complement. A step changes few members (on average about 2 for 30 choose
+/// 15), and only their columns are updated: A_k −= Y of the leaving clusters, += Y of the entering ones.
+/// </summary>
+internal sealed class ConstrainedExhaustiveSpace(ConstrainedModel model) : ConstrainedSpace(model)
+{
+    public override long Count { get; } = Combinations.Binomial(model.Clusters, model.FirstArm);
+    public override bool Exhaustive => true;
+
+    public override long RankOf(long position, ulong mask) => position;
+
+    public override void Walk<TVisitor>(long start, long end, ref TVisitor visitor)
+    {
+        var model = Model;
+        var m = model.Columns;
+        var y = model.Y;
+        var full = model.Full;
+        var a = new long[m];
+        var mask = model.Flip(Combinations.Unrank(model.Clusters, model.FirstArm, start));
+        model.Init(mask, a);
+        var rest = ~mask & full;
+        var v = visitor;
+        for (var position = start; ; )
+        {
+            var score = model.Score(a);
+            v.Visit(model.Key(score), score, position, mask);
+            if (++position >= end)
+                break;
+            // Gosper: the next larger integer with as many bits (never called past the last combination, so no overflow).
+            var t = rest | (rest - 1);
+            rest = (t + 1) | (((~t & (t + 1)) - 1) >> (BitOperations.TrailingZeroCount(rest) + 1));
+            var next = ~rest & full;
+            var leaving = mask & ~next;
+            var entering = next & ~mask;
+            mask = next;
+            while (leaving != 0)
+            {
+                var row = BitOperations.TrailingZeroCount(leaving) * m;
+                leaving &= leaving - 1;
+                for (var c = 0; c < a.Length; c++)
+                    a[c] -= y[row + c];
+            }
+            while (entering != 0)
+            {
+                var row = BitOperations.TrailingZeroCount(entering) * m;
+                entering &= entering - 1;
+                for (var c = 0; c < a.Length; c++)
+                    a[c] += y[row + c];
+            }
+        }
+        visitor = v;
+    }
+}
+
+/// <summary>A sorted sample of distinct combinations (listing order = lexicographic order), each scored once.</summary>
+internal sealed class ConstrainedSampledSpace : ConstrainedSpace
+{
+    private readonly ulong[] _masks;
+    private readonly double[] _scores;
+
+    public ConstrainedSampledSpace(ConstrainedModel model, long[] sortedRanks, int workers, CancellationToken ct) : base(model)
+    {
+        _masks = new ulong[sortedRanks.Length];
+        _scores = new double[sortedRanks.Length];
+        const int chunk = 16384;
+        var chunks = (sortedRanks.Length + chunk - 1) / chunk;
+        ConstrainedRandomisation.ForChunks(chunks, workers, ct, (_, c) =>
+        {
+            var a = new long[model.Columns];
+            for (int i = c * chunk, end = Math.Min(sortedRanks.Length, i + chunk); i < end; i++)
+            {
+                var mask = model.Flip(Combinations.Unrank(model.Clusters, model.FirstArm, sortedRanks[i]));
+                model.Init(mask, a);
+                _masks[i] = mask;
+                _scores[i] = model.Score(a);
+            }
+        });
+    }
+
+    public override long Count => _masks.Length;
+    public override bool Exhaustive => false;
+
+    public override long RankOf(long position, ulong mask) => Combinations.Rank(Model.Clusters, Model.Flip(mask));
+
+    public override void Walk<TVisitor>(long start, long end, ref TVisitor visitor)
+    {
+        var model = Model;
+        var v = visitor;
+        for (var i = (int)start; i < end; i++)
+        {
+            var score = _scores[i];
+            v.Visit(model.Key(score), score, i, _masks[i]);
+        }
+        visitor = v;
+    }
+}
+
+/// <summary>A candidate near the cutoff, collected to be sorted.</summary>
+internal readonly record struct ConstrainedCandidate(long Key, long Position, double Score) : IComparable<ConstrainedCandidate>
+{
+    public int CompareTo(ConstrainedCandidate other) =>
+        Key != other.Key ? Key.CompareTo(other.Key) : Position.CompareTo(other.Position);
+}
+
+/// <summary>Pass 1: the range of the scores and a histogram of the keys' top bits.</summary>
+internal struct ConstrainedRangeVisitor(long[] bins, int shift) : IConstrainedVisitor
+{
+    public double Min = double.PositiveInfinity, Max = double.NegativeInfinity;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Visit(long key, double score, long position, ulong mask)
+    {
+        bins[key >> shift]++;
+        if (score < Min)
+            Min = score;
+        if (score > Max)
+            Max = score;
+    }
+}
+
+/// <summary>
+/// Pass 2: the reported histogram of the scores, and the candidates in the key bin that holds the cutoff: collected
+/// when they are few enough, otherwise counted by their exact key (a histogram of the key's low bits).
+/// </summary>
+internal struct ConstrainedSplitVisitor(long[] report, double min, double scale, long bin, int shift, List<ConstrainedCandidate>? collected,
+    long[]? lowBins) : IConstrainedVisitor
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Visit(long key, double score, long position, ulong mask)
+    {
+        var i = (int)((score - min) * scale);
+        report[i < 0 ? 0 : i >= report.Length ? report.Length - 1 : i]++;
+        if (key >> shift != bin)
+            return;
+        if (collected is not null)
+            collected.Add(new ConstrainedCandidate(key, position, score));
+        else
+            lowBins![key & ((1L << shift) - 1)]++;
+    }
+}
+
+/// <summary>Pass 3 (only for large tied groups): how many candidates have exactly this key, and where the n-th of them is.</summary>
+internal struct ConstrainedKeyVisitor(long key, long wanted) : IConstrainedVisitor
+{
+    public long Seen;
+    public long Found = -1;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Visit(long candidateKey, double score, long position, ulong mask)
+    {
+        if (candidateKey == key && ++Seen == wanted)
+            Found = position;
+    }
+}
+
+/// <summary>
+/// Per worker: for the constrained allocations, how often each pair of clusters is in the first arm together. Each
+/// allocation adds its mask to the row of each of its members; the rows are bit-sliced counters (16 planes of one bit
+/// per cluster), emptied into long totals before any of them can overflow.
+/// </summary>
+internal sealed class ConstrainedPairCounts(int clusters)
+{
+    private const int Planes = 16;
+    private const long FlushEvery = (1L << Planes) - 1;
+
+    private readonly ulong[] _planes = new ulong[64 * Planes];
+    private long _pending;
+
+    /// <summary>[bit a × 64 + bit b]: allocations with both in the first arm; the diagonal counts single clusters.</summary>
+    public long[] Totals { get; } = new long[64 * 64];
+
+    public long Selected;
+    public double MaxScore = double.NegativeInfinity;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Add(ulong mask, double score)
+    {
+        Selected++;
+        if (score > MaxScore)
+            MaxScore = score;
+        var planes = _planes;
+        var members = mask;
+        while (members != 0)
+        {
+            var p = BitOperations.TrailingZeroCount(members) * Planes;
+            members &= members - 1;
+            var carry = mask;
+            while (carry != 0)
+            {
+                var plane = planes[p];
+                planes[p] = plane ^ carry;
+                carry &= plane;
+                p++;
+            }
+        }
+        if (++_pending == FlushEvery)
+            Flush();
+    }
+
+    public void Flush()
+    {
+        for (var row = 0; row < clusters; row++)
+        {
+            for (var p = 0; p < Planes; p++)
+            {
+                var bits = _planes[row * Planes + p];
+                _planes[row * Planes + p] = 0;
+                while (bits != 0)
+                {
+                    Totals[row * 64 + BitOperations.TrailingZeroCount(bits)] += 1L << p;
+                    bits &= bits - 1;
+                }
+            }
+        }
+        _pending = 0;
+    }
+}
+
+/// <summary>Pass 4: the constrained allocations are those ranked at or before (key, position) = the cutoff.</summary>
+internal struct ConstrainedPairVisitor(long cutoffKey, long cutoffPosition, ConstrainedPairCounts counts) : IConstrainedVisitor
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Visit(long key, double score, long position, ulong mask)
+    {
+        if (key < cutoffKey || (key == cutoffKey && position <= cutoffPosition))
+            counts.Add(mask, score);
+    }
+}
+
+/// <summary>The draw: the wanted-th (from 0) constrained allocation of a range.</summary>
+internal struct ConstrainedChoiceVisitor(long cutoffKey, long cutoffPosition, long wanted) : IConstrainedVisitor
+{
+    public long Seen;
+    public long Position = -1;
+    public ulong Mask;
+    public double Score;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Visit(long key, double score, long position, ulong mask)
+    {
+        if (key > cutoffKey || (key == cutoffKey && position > cutoffPosition))
+            return;
+        if (Seen++ == wanted)
+        {
+            Position = position;
+            Mask = mask;
+            Score = score;
+        }
+    }
+}
