@@ -7,7 +7,7 @@ namespace TrialManager.Api.Features.Randomisation;
 /// <summary>Feeds a trial's clusters to <see cref="CovariateConstrained"/>: in code order, with `site` as a categorical covariate.</summary>
 internal static class ConstrainedAllocation
 {
-    public static ConstrainedResult Run(SchemeDefinition definition, IReadOnlyList<ArmRatio> arms, IReadOnlyList<Cluster> clustersInCodeOrder,
+    public static ConstraintOutcome Run(SchemeDefinition definition, IReadOnlyList<ArmRatio> arms, IReadOnlyList<Cluster> clustersInCodeOrder,
         Func<string, long, long> draw, bool allocate)
     {
         var covariates = definition.Covariates!.Select(c => new CovariateConstrained.Covariate(c.Name!, c.Weight!.Value)).ToList();

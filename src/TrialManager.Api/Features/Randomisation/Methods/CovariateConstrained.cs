@@ -11,7 +11,7 @@ public sealed record PairShare(int A, int B, double SameArmShare);
 /// <summary>The drawn allocation: which clusters form the first arm's set, its score and its place in the listing.</summary>
 public sealed record ChosenAllocation(IReadOnlyList<bool> InFirstArm, double Score, long ListingPosition);
 
-public sealed record ConstrainedResult(long CandidateCount, long ConstrainedCount, bool Exhaustive, double CutoffScore,
+public sealed record ConstraintOutcome(long CandidateCount, long ConstrainedCount, bool Exhaustive, double CutoffScore,
     IReadOnlyList<HistogramBin> Histogram, IReadOnlyList<PairShare> Pairs, ChosenAllocation? Chosen)
 {
     /// <summary>Pairs always or never in the same arm: the design would then not support a permutation test.</summary>
@@ -103,7 +103,7 @@ public static class CovariateConstrained
     }
 
     /// <summary>Runs the method. `draw(label, n)` is a uniform integer in [0, n); with `allocate` the allocation is drawn.</summary>
-    public static ConstrainedResult Run(double[][] rows, int firstArmSize, string metric, double cutoff, long maxCandidates, long sampleSize,
+    public static ConstraintOutcome Run(double[][] rows, int firstArmSize, string metric, double cutoff, long maxCandidates, long sampleSize,
         Func<string, long, long> draw, bool allocate)
     {
         var n = rows.Length;
@@ -204,7 +204,7 @@ public static class CovariateConstrained
             return results.ToArray();
         }
 
-        public ConstrainedResult Run(double cutoff, Func<string, long, long>? draw)
+        public ConstraintOutcome Run(double cutoff, Func<string, long, long>? draw)
         {
             var count = Count;
             var wanted = Math.Max(1, (long)Math.Round(count * cutoff, MidpointRounding.ToEven));
@@ -289,7 +289,7 @@ public static class CovariateConstrained
             var histogram = Enumerable.Range(0, HistogramBins).Select(h => new HistogramBin(min + h * (max - min) / HistogramBins,
                 min + (h + 1) * (max - min) / HistogramBins, fine.Skip(h * (FineBins / HistogramBins)).Take(FineBins / HistogramBins).Sum())).ToList();
             var chosen = draw is null ? null : Choose(draw($"constrained/choice", wanted), perChunk, Kept);
-            return new ConstrainedResult(count, wanted, sample is null, last.Score, histogram, pairs, chosen);
+            return new ConstraintOutcome(count, wanted, sample is null, last.Score, histogram, pairs, chosen);
         }
 
         /// <summary>The j-th constrained allocation in listing order: find its chunk by the counts, then walk that chunk.</summary>
