@@ -30,6 +30,7 @@ public static class BenchmarkProgram
         new ParticipantsCreate(),
         new AuditOverhead(),
         new AuditVerify(),
+        new ConstrainedEnumeration(),
     ];
 
     public static async Task<int> Main(string[] args)

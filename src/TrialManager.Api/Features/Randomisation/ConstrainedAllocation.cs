@@ -4,33 +4,37 @@ using TrialManager.Data.Trials;
 
 namespace TrialManager.Api.Features.Randomisation;
 
-/// <summary>Feeds a trial's clusters to <see cref="CovariateConstrained"/>: in code order, with `site` as a categorical covariate.</summary>
+/// <summary>Feeds a trial's clusters to <see cref="ConstrainedRandomisation"/>: in code order, with `site` as a categorical covariate.</summary>
 internal static class ConstrainedAllocation
 {
-    public static ConstraintOutcome Run(SchemeDefinition definition, IReadOnlyList<ArmRatio> arms, IReadOnlyList<Cluster> clustersInCodeOrder,
-        Func<string, long, long> draw, bool allocate)
+    public static ConstrainedResult Run(SchemeDefinition definition, IReadOnlyList<ArmRatio> arms, IReadOnlyList<Cluster> clustersInCodeOrder,
+        SealedRandom random, bool allocate)
     {
-        var covariates = definition.Covariates!.Select(c => new CovariateConstrained.Covariate(c.Name!, c.Weight!.Value)).ToList();
-        var values = clustersInCodeOrder.Select(c => (IReadOnlyDictionary<string, CovariateValue>)Values(c)).ToList();
-        var missing = covariates.Where(cov => values.Any(v => !v.ContainsKey(cov.Name))).Select(cov => cov.Name).ToList();
+        var options = new ConstrainedOptions(definition.Covariates!.Select(c => new ConstrainedCovariate(c.Name!, c.Weight!.Value)).ToList(),
+            definition.Metric!, definition.Cutoff!.Value, definition.MaxCandidates!.Value, definition.SampleSize!.Value);
+        var clusters = clustersInCodeOrder.Select(c => new ConstrainedCluster(c.Code, Values(c))).ToList();
+        var missing = options.Covariates.Where(cov => clusters.Any(c => !c.Covariates.ContainsKey(cov.Name))).Select(cov => cov.Name).ToList();
         if (missing.Count > 0)
             throw Infrastructure.Errors.ProblemException.Invalid("clusterIds", "has-covariates",
                 $"Every cluster needs the covariate(s) {string.Join(", ", missing)}.");
-        var rows = CovariateConstrained.Columns(values, covariates);
-        var size = CovariateConstrained.FirstArmSize(clustersInCodeOrder.Count, arms[0].Ratio, arms[1].Ratio);
-        return CovariateConstrained.Run(rows, size, definition.Metric!, definition.Cutoff!.Value, definition.MaxCandidates!.Value,
-            definition.SampleSize!.Value, draw, allocate);
+        var size = ConstrainedRandomisation.FirstArmSize(clusters.Count, arms[0].Ratio, arms[1].Ratio);
+        // Each draw is labelled by its order, so the sealed seed replays the sample and the choice exactly.
+        var draws = 0L;
+        var source = UniformSource.From(n => random.Next($"constrained/{draws++}", n));
+        return allocate
+            ? ConstrainedRandomisation.Allocate(clusters, size, options, source)
+            : ConstrainedRandomisation.Preview(clusters, size, options, source);
     }
 
     public static List<Allocation> Allocate(SchemeDefinition definition, IReadOnlyList<ArmRatio> arms, SealedRandom random,
         IReadOnlyList<Cluster> clusters, int firstDraw, Func<Cluster, int, string, string?, int?, object?, Allocation> create)
     {
         var ordered = clusters.OrderBy(c => c.Code, StringComparer.Ordinal).ToList();
-        var result = Run(definition, arms, ordered, random.Next, allocate: true);
+        var result = Run(definition, arms, ordered, random, allocate: true);
         var chosen = result.Chosen!;
         var evidence = new
         {
-            score = chosen.Score, listingPosition = chosen.ListingPosition, result.CandidateCount, result.ConstrainedCount,
+            score = chosen.Score, listingPosition = chosen.Position, rank = chosen.Rank, result.CandidateCount, result.ConstrainedCount,
             result.CutoffScore, result.Exhaustive,
         };
         return ordered.Select((cluster, i) => create(cluster, firstDraw + i, chosen.InFirstArm[i] ? arms[0].Code : arms[1].Code, null, null, evidence))

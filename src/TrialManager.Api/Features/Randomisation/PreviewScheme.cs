@@ -26,7 +26,7 @@ public static class PreviewScheme
     public sealed record PairView(Guid ClusterA, Guid ClusterB, string CodeA, string CodeB, double SameArmShare);
 
     public sealed record PreviewView(long CandidateCount, long ConstrainedCount, bool Exhaustive, double CutoffScore,
-        IReadOnlyList<HistogramBin> Histogram, IReadOnlyList<PairView> Pairs, IReadOnlyList<string> Warnings);
+        IReadOnlyList<ConstrainedHistogramBin> Histogram, IReadOnlyList<PairView> Pairs, IReadOnlyList<string> Warnings);
 
     public sealed class Handler(TrialManagerDbContext db) : IQueryHandler<Query, PreviewView>
     {
@@ -48,12 +48,10 @@ public static class PreviewScheme
                 throw ProblemException.Conflict("Preview needs at least two clusters.");
             // A sample (when there are too many candidates) is drawn from a fresh random seed: nothing here is kept.
             var random = new SealedRandom(RandomNumberGenerator.GetBytes(SealedRandom.SeedBytes));
-            var result = await Task.Run(() => ConstrainedAllocation.Run(definition, arms, clusters, random.Next, allocate: false), ct);
+            var result = await Task.Run(() => ConstrainedAllocation.Run(definition, arms, clusters, random, allocate: false), ct);
             return new PreviewView(result.CandidateCount, result.ConstrainedCount, result.Exhaustive, result.CutoffScore, result.Histogram,
-                result.Pairs.Select(p => new PairView(clusters[p.A].Id, clusters[p.B].Id, clusters[p.A].Code, clusters[p.B].Code, p.SameArmShare)).ToList(),
-                result.Degenerate.Select(p => $"Clusters {clusters[p.A].Code} and {clusters[p.B].Code} are " +
-                    $"{(p.SameArmShare == 1 ? "always" : "never")} in the same arm in the constrained space: the design would not support a permutation test.")
-                    .ToList());
+                result.Pairs.Select(p => new PairView(clusters[p.A].Id, clusters[p.B].Id, p.ClusterA, p.ClusterB, p.SameArmShare)).ToList(),
+                result.Warnings);
         }
     }
 

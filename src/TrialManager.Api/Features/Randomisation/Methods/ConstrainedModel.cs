@@ -142,9 +142,9 @@ internal sealed class ConstrainedModel
         }
 
         // Columns with bit-identical coefficients form one group, in order of first appearance.
-        var grouped = columns.Select((c, i) => (Column: c, Index: i))
-            .GroupBy(c => BitConverter.DoubleToInt64Bits(c.Column.Coefficient))
-            .SelectMany(g => g.Select(c => c.Column).Select((c, j) => (c, Last: j == g.Count() - 1)))
+        var grouped = columns
+            .GroupBy(c => BitConverter.DoubleToInt64Bits(c.Coefficient))
+            .SelectMany(g => g.Select((c, j) => (Column: c, Last: j == g.Count() - 1)))
             .ToList();
         var m = grouped.Count;
         var y = new long[n * m];
@@ -165,7 +165,7 @@ internal sealed class ConstrainedModel
                 groupEnd.Add(col + 1);
         }
         return new ConstrainedModel(n, firstArm, l2, y, offset, coefficients, groupEnd.ToArray(), bound,
-            grouped.Select(g => g.c.Label).ToList());
+            grouped.Select(g => g.Column.Label).ToList());
     }
 
     /// <summary>
@@ -253,7 +253,7 @@ internal sealed class ConstrainedModel
         double score = 0;
         if (IsL2)
         {
-            for (var c = 0; c < a.Length; c++)
+            for (var c = 0; c < Columns; c++)
             {
                 double v = a[c];
                 score += coefficient[c] * (v * v);
@@ -261,7 +261,7 @@ internal sealed class ConstrainedModel
         }
         else
         {
-            for (var c = 0; c < a.Length; c++)
+            for (var c = 0; c < Columns; c++)
                 score += coefficient[c] * Math.Abs((double)a[c]);
         }
         return score;

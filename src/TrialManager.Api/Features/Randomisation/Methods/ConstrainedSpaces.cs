@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace TrialManager.Api.Features.Randomisation.Methods;
 
@@ -39,17 +40,36 @@ internal sealed class ConstrainedExhaustiveSpace(ConstrainedModel model) : Const
     {
         var model = Model;
         var m = model.Columns;
-        var y = model.Y;
         var full = model.Full;
+        var invUnit = model.InvUnit;
+        // The common case (l2, no two columns with one coefficient) is scored inline, exactly as ConstrainedModel.Score does.
+        var inline = model.IsL2 && model.Singletons;
         var a = new long[m];
+        ref var a0 = ref MemoryMarshal.GetArrayDataReference(a);
+        ref var y0 = ref MemoryMarshal.GetArrayDataReference(model.Y);
+        ref var c0 = ref MemoryMarshal.GetArrayDataReference(model.Coefficient);
         var mask = model.Flip(Combinations.Unrank(model.Clusters, model.FirstArm, start));
         model.Init(mask, a);
         var rest = ~mask & full;
         var v = visitor;
         for (var position = start; ; )
         {
-            var score = model.Score(a);
-            v.Visit(model.Key(score), score, position, mask);
+            double score;
+            if (inline)
+            {
+                score = 0;
+                for (var c = 0; c < m; c++)
+                {
+                    double value = Unsafe.Add(ref a0, c);
+                    score += Unsafe.Add(ref c0, c) * (value * value);
+                }
+            }
+            else
+            {
+                score = model.Score(a);
+            }
+            var key = (long)(score * invUnit + 0.5);
+            v.Visit(key > ConstrainedModel.KeyMax ? ConstrainedModel.KeyMax : key, score, position, mask);
             if (++position >= end)
                 break;
             // Gosper: the next larger integer with as many bits (never called past the last combination, so no overflow).
@@ -61,17 +81,17 @@ internal sealed class ConstrainedExhaustiveSpace(ConstrainedModel model) : Const
             mask = next;
             while (leaving != 0)
             {
-                var row = BitOperations.TrailingZeroCount(leaving) * m;
+                ref var row = ref Unsafe.Add(ref y0, BitOperations.TrailingZeroCount(leaving) * m);
                 leaving &= leaving - 1;
-                for (var c = 0; c < a.Length; c++)
-                    a[c] -= y[row + c];
+                for (var c = 0; c < m; c++)
+                    Unsafe.Add(ref a0, c) -= Unsafe.Add(ref row, c);
             }
             while (entering != 0)
             {
-                var row = BitOperations.TrailingZeroCount(entering) * m;
+                ref var row = ref Unsafe.Add(ref y0, BitOperations.TrailingZeroCount(entering) * m);
                 entering &= entering - 1;
-                for (var c = 0; c < a.Length; c++)
-                    a[c] += y[row + c];
+                for (var c = 0; c < m; c++)
+                    Unsafe.Add(ref a0, c) += Unsafe.Add(ref row, c);
             }
         }
         visitor = v;
@@ -121,14 +141,14 @@ internal sealed class ConstrainedSampledSpace : ConstrainedSpace
     }
 }
 
-/// <summary>A candidate near the cutoff, collected to be sorted.</summary>
-internal readonly record struct ConstrainedCandidate(long Key, long Position, double Score) : IComparable<ConstrainedCandidate>
+/// <summary>A candidate in the key range that holds the cutoff, collected to be sorted by (key, position).</summary>
+internal readonly record struct ConstrainedBoundary(long Key, long Position, double Score, ulong Mask) : IComparable<ConstrainedBoundary>
 {
-    public int CompareTo(ConstrainedCandidate other) =>
+    public int CompareTo(ConstrainedBoundary other) =>
         Key != other.Key ? Key.CompareTo(other.Key) : Position.CompareTo(other.Position);
 }
 
-/// <summary>Pass 1: the range of the scores and a histogram of the keys' top bits.</summary>
+/// <summary>Walk 1: the range of the scores and a histogram of the keys' top bits.</summary>
 internal struct ConstrainedRangeVisitor(long[] bins, int shift) : IConstrainedVisitor
 {
     public double Min = double.PositiveInfinity, Max = double.NegativeInfinity;
@@ -144,28 +164,18 @@ internal struct ConstrainedRangeVisitor(long[] bins, int shift) : IConstrainedVi
     }
 }
 
-/// <summary>
-/// Pass 2: the reported histogram of the scores, and the candidates in the key bin that holds the cutoff: collected
-/// when they are few enough, otherwise counted by their exact key (a histogram of the key's low bits).
-/// </summary>
-internal struct ConstrainedSplitVisitor(long[] report, double min, double scale, long bin, int shift, List<ConstrainedCandidate>? collected,
-    long[]? lowBins) : IConstrainedVisitor
+/// <summary>Only for large tied groups: within the keys starting with `prefix`, a histogram of the next `step` bits.</summary>
+internal struct ConstrainedRefineVisitor(long[] bins, long prefix, int below, int step) : IConstrainedVisitor
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Visit(long key, double score, long position, ulong mask)
     {
-        var i = (int)((score - min) * scale);
-        report[i < 0 ? 0 : i >= report.Length ? report.Length - 1 : i]++;
-        if (key >> shift != bin)
-            return;
-        if (collected is not null)
-            collected.Add(new ConstrainedCandidate(key, position, score));
-        else
-            lowBins![key & ((1L << shift) - 1)]++;
+        if (key >> (below + step) == prefix)
+            bins[(key >> below) & ((1L << step) - 1)]++;
     }
 }
 
-/// <summary>Pass 3 (only for large tied groups): how many candidates have exactly this key, and where the n-th of them is.</summary>
+/// <summary>Only for large tied groups: how many candidates have exactly this key, and where the n-th of them is.</summary>
 internal struct ConstrainedKeyVisitor(long key, long wanted) : IConstrainedVisitor
 {
     public long Seen;
@@ -242,14 +252,28 @@ internal sealed class ConstrainedPairCounts(int clusters)
     }
 }
 
-/// <summary>Pass 4: the constrained allocations are those ranked at or before (key, position) = the cutoff.</summary>
-internal struct ConstrainedPairVisitor(long cutoffKey, long cutoffPosition, ConstrainedPairCounts counts) : IConstrainedVisitor
+/// <summary>
+/// Walk 2: the reported histogram (bins of `1 / scale` from `min`); the pair counts of every candidate that is in for
+/// sure: keys below `low`, or (when nothing is collected) the tied key `low` = `high` up to `tiedPosition`; and the
+/// candidates with keys in [low, high], collected to be sorted.
+/// </summary>
+internal struct ConstrainedFinalVisitor(long[] report, double min, double scale, long low, long high, long tiedPosition,
+    List<ConstrainedBoundary>? collected, ConstrainedPairCounts counts) : IConstrainedVisitor
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Visit(long key, double score, long position, ulong mask)
     {
-        if (key < cutoffKey || (key == cutoffKey && position <= cutoffPosition))
+        var i = (int)((score - min) * scale);
+        report[i < 0 ? 0 : i >= report.Length ? report.Length - 1 : i]++;
+        if (key < low)
             counts.Add(mask, score);
+        else if (key <= high)
+        {
+            if (collected is not null)
+                collected.Add(new ConstrainedBoundary(key, position, score, mask));
+            else if (position <= tiedPosition)
+                counts.Add(mask, score);
+        }
     }
 }
 
