@@ -153,6 +153,48 @@ public sealed class RandomisationTests : IntegrationTest
     }
 
     [Test]
+    public async Task A_constrained_allocation_is_previewed_drawn_once_and_replays_from_the_revealed_seed()
+    {
+        var world = await NewTrialAsync();
+        await ClustersAsync(world, 6, i => new { caseload = 120 + 37 * i, teamType = i % 2 == 0 ? "early" : "support" });
+        var scheme = new { method = "constrained", covariates = new object[] { new { name = "caseload", weight = 1 }, new { name = "site", weight = 1 } },
+            metric = "l2", cutoff = 0.1 };
+        var preview = await Expect(HttpStatusCode.OK, Api.Post($"{world.Path}/randomisation/preview", scheme, world.Statistician));
+        Assert.Multiple(() =>
+        {
+            Assert.That(preview["candidateCount"].GetValue<long>(), Is.EqualTo(70), "C(8,4)");
+            Assert.That(preview["exhaustive"].GetValue<bool>(), Is.True);
+            Assert.That(preview["pairs"].AsArray(), Has.Count.EqualTo(28));
+            Assert.That(preview.Body, Does.Not.Contain(ArmZulu).And.Not.Contain(ArmYankee));
+        });
+        var commitment = await SealAsync(world, scheme);
+        var clusters = Items(await Api.Get($"{world.Path}/clusters?limit=100", world.Manager));
+        var ids = clusters.Select(c => c["id"]!.GetValue<Guid>()).ToList();
+        var allocated = Items(await Expect(HttpStatusCode.Created, Api.Post($"{world.Path}/randomisation/allocations", new { clusterIds = ids }, world.Manager)));
+        Assert.That(allocated.Count(a => a["arm"]!.GetValue<string>() == ArmZulu), Is.EqualTo(4));
+        Assert.That((await Api.Post($"{world.Path}/randomisation/allocations", new { clusterIds = ids }, world.Manager)).Code, Is.EqualTo(409));
+
+        await world.AdvanceToAsync("locked");
+        var revealed = await Expect(HttpStatusCode.OK, Api.Get($"{world.Path}/randomisation/reveal", world.Manager));
+        Assert.That(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(revealed["canonical"].GetValue<string>()))), Is.EqualTo(commitment));
+        var sites = Items(await Api.Get($"{world.Path}/sites", world.Manager)).ToDictionary(x => x["id"]!.GetValue<Guid>(), x => x["code"]!.GetValue<string>());
+        var engineClusters = clusters.OrderBy(c => c["code"]!.GetValue<string>(), StringComparer.Ordinal).Select(c => new ConstrainedCluster(
+            c["code"]!.GetValue<string>(), new Dictionary<string, TrialManager.Data.Trials.CovariateValue>
+            {
+                ["caseload"] = TrialManager.Data.Trials.CovariateValue.Numeric(c["covariates"]!["caseload"]!.GetValue<double>()),
+                ["site"] = TrialManager.Data.Trials.CovariateValue.Categorical(sites[c["siteId"]!.GetValue<Guid>()]),
+            })).ToList();
+        var random = new SealedRandom(Convert.FromHexString(revealed["seed"].GetValue<string>()));
+        var draws = 0L;
+        var replay = ConstrainedRandomisation.Allocate(engineClusters, 4,
+            new ConstrainedOptions([new("caseload", 1), new("site", 1)], "l2", 0.1), UniformSource.From(n => random.Next($"constrained/{draws++}", n)));
+        var codes = clusters.ToDictionary(c => c["id"]!.GetValue<Guid>(), c => c["code"]!.GetValue<string>());
+        var replayedArms = engineClusters.Select((c, i) => (c.Code, Arm: replay.Chosen!.InFirstArm[i] ? ArmZulu : ArmYankee)).ToDictionary(x => x.Code, x => x.Arm);
+        foreach (var allocation in allocated)
+            Assert.That(allocation["arm"]!.GetValue<string>(), Is.EqualTo(replayedArms[codes[allocation["clusterId"]!.GetValue<Guid>()]]));
+    }
+
+    [Test]
     public async Task A_randomised_clusters_site_and_covariates_cannot_change()
     {
         var world = await NewTrialAsync();

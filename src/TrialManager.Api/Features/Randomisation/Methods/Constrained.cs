@@ -400,8 +400,8 @@ public static class ConstrainedRandomisation
             foreach (var state in counts)
                 for (var i = 0; i < together.Length; i++)
                     together[i] += state.Totals[i];
-            // Bit n−1−i stands for cluster i.
-            long Both(int i, int j) => together[(n - 1 - i) * 64 + (n - 1 - j)];
+            // Bit n−1−i stands for cluster i; the totals are kept for bit a ≤ bit b.
+            long Both(int i, int j) => together[(n - 1 - Math.Max(i, j)) * 64 + (n - 1 - Math.Min(i, j))];
             var pairs = new List<ConstrainedPair>(n * (n - 1) / 2);
             var warnings = new List<string>();
             for (var i = 0; i < n; i++)
