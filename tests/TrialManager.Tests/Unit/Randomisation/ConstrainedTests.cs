@@ -260,6 +260,21 @@ public sealed class ConstrainedTests
     }
 
     [Test]
+    public void More_than_eight_columns_agree_with_brute_force()
+    {
+        // Nine numeric covariates: past the engine's 8-column vectors.
+        var random = new Random(9);
+        var names = Enumerable.Range(0, 9).Select(i => $"x{i}").ToArray();
+        var clusters = Enumerable.Range(0, 11).Select(i => new ConstrainedCluster($"K{i}",
+            names.ToDictionary(name => name, _ => N(random.Next(0, 50))))).ToList();
+        foreach (var metric in new[] { "l2", "l1" })
+        {
+            var options = Options(metric, 0.2, names.Select((name, i) => (name, 1.0 + i / 4.0)).ToArray());
+            AssertAgrees(ConstrainedRandomisation.Allocate(clusters, 5, options, new Seeded(8)), BruteForce(clusters, 5, options), 11);
+        }
+    }
+
+    [Test]
     public void Four_clusters_worked_by_hand()
     {
         // Caseloads 1, 2, 3, 4: mean 2.5, sd (n − 1) = √(5/3), so S = (sum of T − 5) / √(5/3) and l2 = (sum − 5)² · 3/5.
@@ -454,6 +469,18 @@ public sealed class ConstrainedTests
             Assert.That(Combinations.Rank(7, mask), Is.EqualTo(rank));
         }
         Assert.That(Combinations.Rank(64, Combinations.Unrank(64, 32, 1_832_624_140_942_590_533)), Is.EqualTo(1_832_624_140_942_590_533));
+    }
+
+    [Test]
+    public void The_pair_counter_transposes_bit_matrices()
+    {
+        var random = new Random(10);
+        var rows = Enumerable.Range(0, 64).Select(_ => (ulong)random.NextInt64() ^ (ulong)random.NextInt64() << 1).ToArray();
+        var original = (ulong[])rows.Clone();
+        ConstrainedPairCounts.Transpose(rows);
+        for (var i = 0; i < 64; i++)
+            for (var j = 0; j < 64; j++)
+                Assert.That(rows[i] >> j & 1, Is.EqualTo(original[j] >> i & 1), $"({i}, {j})");
     }
 
     [Test]

@@ -259,7 +259,6 @@ public static class ConstrainedRandomisation
         public ConstrainedResult Run(IUniformSource? choice)
         {
             var target = ConstrainedSize(_count, _cutoff);
-            var trace = System.Diagnostics.Stopwatch.StartNew();
             const int keyBits = ConstrainedModel.KeyBits;
 
             // Walk 1: the range of the scores and a histogram of the keys' top bits (2^16 counters: they stay in cache).
@@ -277,7 +276,6 @@ public static class ConstrainedRandomisation
                 maxs[w] = Math.Max(maxs[w], visitor.Max);
             });
             double min = mins.Min(), max = maxs.Max();
-            Console.Error.WriteLine($"TRACE walk1 {trace.Elapsed.TotalSeconds:F2}");
             var (prefix, remaining) = Locate(Sum(topBins), target);
             var prefixCount = Sum(topBins)[prefix];
 
@@ -328,7 +326,6 @@ public static class ConstrainedRandomisation
                 perChunk[c] = state.Selected - before;
             });
             var report = Sum(reports);
-            Console.Error.WriteLine($"TRACE walk2 {trace.Elapsed.TotalSeconds:F2}");
             var pairCounts = states.OfType<ConstrainedPairCounts>().ToList();
 
             long cutoffKey = low, cutoffPosition = tiedPosition;

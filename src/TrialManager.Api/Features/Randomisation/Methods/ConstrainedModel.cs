@@ -19,7 +19,8 @@ namespace TrialManager.Api.Features.Randomisation.Methods;
 /// T enters only through the integer A_k(T) = n·Σ_{i∈T} X_ik − |T|·Σ_i X_ik = n·Σ_{i∈T}(X_ik − mean). Then, with
 /// V_k = n·ΣX_k² − (ΣX_k)² (also an integer), S_k = w_k·A_k·√((n−1)/(n·V_k)), so
 /// l2 = Σ_k c_k·A_k² with c_k = w_k²(n−1)/(n·V_k), and l1 = Σ_k c_k·|A_k| with c_k = |w_k|·√((n−1)/(n·V_k)).
-/// A_k is exact (long arithmetic, |A_k| ≤ 2^53), whether it was updated incrementally or computed from scratch, so
+/// A_k is exact (integers below 2^53, kept as doubles, whose sums are then exact), whether it was updated
+/// incrementally or computed from scratch, so
 /// allocations with the same A vector up to sign (T and its complement when |T| = n/2; swapping clusters with equal
 /// covariates; categorical designs) get bit-identical scores. Columns with bit-identical coefficients (e.g. two
 /// levels with the same count) are summed exactly as integers before the one multiplication, so permuting them
@@ -39,13 +40,16 @@ internal sealed class ConstrainedModel
     public const int KeyBits = 40;
     public const long KeyMax = 1L << KeyBits;
 
-    /// <summary>Every |A_k| and every X stays within 2^53, so the longs and their conversions to double are exact.</summary>
+    /// <summary>Every integer here (X, n·X, |T|·ΣX, A_k and the partial sums on the way) stays within 2^53, so doubles hold them exactly.</summary>
     private const long ExactLimit = 1L << 53;
+
+    /// <summary>Columns scored with 256-bit vectors (two of 4 doubles) when there are at most this many.</summary>
+    public const int VectorColumns = 8;
 
     private static readonly double[] PowersOfTen =
         [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
-    private ConstrainedModel(int clusters, int firstArm, bool l2, long[] y, long[] offset, double[] coefficient, int[] groupEnd,
+    private ConstrainedModel(int clusters, int firstArm, bool l2, double[] y, double[] offset, double[] coefficient, int[] groupEnd,
         double bound, IReadOnlyList<string> columnLabels)
     {
         Clusters = clusters;
@@ -60,6 +64,15 @@ internal sealed class ConstrainedModel
         Bound = bound;
         InvUnit = bound > 0 ? KeyMax / bound : 0;
         ColumnLabels = columnLabels;
+        if (Columns <= VectorColumns)
+        {
+            // The same numbers padded to 8 columns (zeros beyond the last, which add nothing).
+            Y8 = new double[64 * VectorColumns];
+            Coefficient8 = new double[VectorColumns];
+            for (var bit = 0; bit < clusters; bit++)
+                Array.Copy(y, bit * Columns, Y8, bit * VectorColumns, Columns);
+            Array.Copy(coefficient, Coefficient8, Columns);
+        }
     }
 
     public int Clusters { get; }
@@ -68,10 +81,16 @@ internal sealed class ConstrainedModel
     public int Columns { get; }
 
     /// <summary>[bit × Columns + column]: n·X of the cluster at that bit.</summary>
-    public long[] Y { get; }
+    public double[] Y { get; }
+
+    /// <summary>[bit × 8 + column]: <see cref="Y"/> padded to 8 columns, when there are at most 8.</summary>
+    public double[]? Y8 { get; }
+
+    /// <summary><see cref="Coefficient"/> padded to 8 columns, when there are at most 8.</summary>
+    public double[]? Coefficient8 { get; }
 
     /// <summary>Per column |T|·ΣX, so that A = Σ_{bit ∈ mask} Y − Offset.</summary>
-    public long[] Offset { get; }
+    public double[] Offset { get; }
 
     /// <summary>Per column c_k; columns are ordered so that equal coefficients are adjacent (one group).</summary>
     public double[] Coefficient { get; }
@@ -108,7 +127,7 @@ internal sealed class ConstrainedModel
                     : throw new ArgumentException($"Cluster '{clusters[i].Code}' has no value for covariate '{covariate.Name}'.", nameof(clusters));
             if (values.All(v => v.IsNumeric))
             {
-                raw.Add((covariate.Name, Integerise(values.Select(v => v.Number!.Value).ToArray(), firstArm), covariate.Weight));
+                raw.Add((covariate.Name, Integerise(values.Select(v => v.Number!.Value).ToArray()), covariate.Weight));
             }
             else if (values.All(v => !v.IsNumeric && v.Category is not null))
             {
@@ -147,8 +166,8 @@ internal sealed class ConstrainedModel
             .SelectMany(g => g.Select((c, j) => (Column: c, Last: j == g.Count() - 1)))
             .ToList();
         var m = grouped.Count;
-        var y = new long[n * m];
-        var offset = new long[m];
+        var y = new double[n * m];
+        var offset = new double[m];
         var coefficients = new double[m];
         var groupEnd = new List<int>();
         double bound = 0;
@@ -156,9 +175,9 @@ internal sealed class ConstrainedModel
         {
             var (column, last) = grouped[col];
             coefficients[col] = column.Coefficient;
-            offset[col] = firstArm * column.X.Sum();
+            offset[col] = (double)(firstArm * column.X.Sum());
             for (var i = 0; i < n; i++)
-                y[(n - 1 - i) * m + col] = n * column.X[i];
+                y[(n - 1 - i) * m + col] = (double)(n * column.X[i]);
             var maxA = (double)column.MaxA;
             bound += l2 ? column.Coefficient * maxA * maxA : column.Coefficient * maxA;
             if (last)
@@ -171,17 +190,17 @@ internal sealed class ConstrainedModel
     /// <summary>
     /// A numeric column as integers with the same standardised values: x·10^d − min for the least d ≤ 15 for which
     /// every value is exactly the double nearest to a number with d decimals (so the column is treated as the decimal
-    /// numbers the user typed), provided n·min(|T|, n−|T|)·range stays within 2^53 (so every A_k is exact). Otherwise
-    /// (values such as 1/3, or a range too wide for the precision) the values are mapped linearly onto
-    /// 0..⌊2^53 / (n·min(|T|, n−|T|))⌋ and rounded, which changes them by less than 1e-13 of their range for n ≤ 64.
+    /// numbers the user typed), provided n²·range stays within 2^53 (so every A_k is exact). Otherwise (values such as
+    /// 1/3, or a range too wide for the precision) the values are mapped linearly onto 0..⌊2^53 / n²⌋ and rounded,
+    /// which changes them by less than 5e-13 of their range for n ≤ 64 (1e-13 for n = 30).
     /// Equal values always get equal integers.
     /// </summary>
-    internal static long[] Integerise(double[] x, int firstArm)
+    internal static long[] Integerise(double[] x)
     {
         var n = x.Length;
         if (x.Any(v => !double.IsFinite(v)))
             throw new ArgumentException("A numeric covariate value is not a finite number.", nameof(x));
-        var limit = ExactLimit / ((long)n * Math.Min(firstArm, n - firstArm));
+        var limit = ExactLimit / ((long)n * n);
         double min = x.Min(), max = x.Max();
         var result = new long[n];
         if (min == max)
@@ -229,7 +248,7 @@ internal sealed class ConstrainedModel
     }
 
     /// <summary>Every A_k of the allocation, from scratch.</summary>
-    public void Init(ulong mask, long[] a)
+    public void Init(ulong mask, double[] a)
     {
         var m = Columns;
         for (var c = 0; c < m; c++)
@@ -245,7 +264,7 @@ internal sealed class ConstrainedModel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public double Score(long[] a)
+    public double Score(double[] a)
     {
         if (!Singletons)
             return GroupedScore(a);
@@ -255,19 +274,19 @@ internal sealed class ConstrainedModel
         {
             for (var c = 0; c < Columns; c++)
             {
-                double v = a[c];
+                var v = a[c];
                 score += coefficient[c] * (v * v);
             }
         }
         else
         {
             for (var c = 0; c < Columns; c++)
-                score += coefficient[c] * Math.Abs((double)a[c]);
+                score += coefficient[c] * Math.Abs(a[c]);
         }
         return score;
     }
 
-    private double GroupedScore(long[] a)
+    private double GroupedScore(double[] a)
     {
         double score = 0;
         var start = 0;
@@ -275,7 +294,7 @@ internal sealed class ConstrainedModel
         {
             if (end - start == 1)
             {
-                double v = a[start];
+                var v = a[start];
                 score += Coefficient[start] * (IsL2 ? v * v : Math.Abs(v));
             }
             else if (IsL2)
@@ -283,7 +302,7 @@ internal sealed class ConstrainedModel
                 UInt128 sum = 0;
                 for (var c = start; c < end; c++)
                 {
-                    var v = (ulong)Math.Abs(a[c]);
+                    var v = (ulong)Math.Abs((long)a[c]);
                     sum += (UInt128)v * v;
                 }
                 score += Coefficient[start] * (double)sum;
@@ -292,7 +311,7 @@ internal sealed class ConstrainedModel
             {
                 long sum = 0;
                 for (var c = start; c < end; c++)
-                    sum += Math.Abs(a[c]);
+                    sum += Math.Abs((long)a[c]);
                 score += Coefficient[start] * sum;
             }
             start = end;

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace TrialManager.Api.Features.Randomisation.Methods;
 
@@ -38,41 +39,90 @@ internal sealed class ConstrainedExhaustiveSpace(ConstrainedModel model) : Const
 
     public override void Walk<TVisitor>(long start, long end, ref TVisitor visitor)
     {
+        if (Model.Singletons && Model.Y8 is not null && Vector256.IsHardwareAccelerated)
+            WalkVectors(start, end, ref visitor);
+        else
+            WalkColumns(start, end, ref visitor);
+    }
+
+    /// <summary>Up to 8 columns, each without a twin coefficient: A in two vectors of 4, updated a row at a time.</summary>
+    private void WalkVectors<TVisitor>(long start, long end, ref TVisitor visitor) where TVisitor : struct, IConstrainedVisitor
+    {
+        var model = Model;
+        var full = model.Full;
+        var invUnit = model.InvUnit;
+        var l2 = model.IsL2;
+        ref var y0 = ref MemoryMarshal.GetArrayDataReference(model.Y8!);
+        var coefficientLow = Vector256.Create(model.Coefficient8!.AsSpan(0, 4));
+        var coefficientHigh = Vector256.Create(model.Coefficient8!.AsSpan(4, 4));
+        var mask = model.Flip(Combinations.Unrank(model.Clusters, model.FirstArm, start));
+        var a = new double[ConstrainedModel.VectorColumns];
+        model.Init(mask, a);
+        var low = Vector256.Create(a.AsSpan(0, 4));
+        var high = Vector256.Create(a.AsSpan(4, 4));
+        var rest = ~mask & full;
+        var v = visitor;
+        for (var position = start; ; )
+        {
+            // The products of ConstrainedModel.Score, added in the same order (the padding adds zeros): the same score.
+            var p = l2 ? coefficientLow * (low * low) : coefficientLow * Vector256.Abs(low);
+            var q = l2 ? coefficientHigh * (high * high) : coefficientHigh * Vector256.Abs(high);
+            var score = p.GetElement(0);
+            score += p.GetElement(1);
+            score += p.GetElement(2);
+            score += p.GetElement(3);
+            score += q.GetElement(0);
+            score += q.GetElement(1);
+            score += q.GetElement(2);
+            score += q.GetElement(3);
+            var key = (long)(score * invUnit + 0.5);
+            v.Visit(key > ConstrainedModel.KeyMax ? ConstrainedModel.KeyMax : key, score, position, mask);
+            if (++position >= end)
+                break;
+            // Gosper: the next larger integer with as many bits (never called past the last combination, so no overflow).
+            var t = rest | (rest - 1);
+            rest = (t + 1) | (((~t & (t + 1)) - 1) >> (BitOperations.TrailingZeroCount(rest) + 1));
+            var next = ~rest & full;
+            var leaving = mask & ~next;
+            var entering = next & ~mask;
+            mask = next;
+            while (leaving != 0)
+            {
+                var row = (nuint)(BitOperations.TrailingZeroCount(leaving) * ConstrainedModel.VectorColumns);
+                leaving &= leaving - 1;
+                low -= Vector256.LoadUnsafe(ref y0, row);
+                high -= Vector256.LoadUnsafe(ref y0, row + 4);
+            }
+            while (entering != 0)
+            {
+                var row = (nuint)(BitOperations.TrailingZeroCount(entering) * ConstrainedModel.VectorColumns);
+                entering &= entering - 1;
+                low += Vector256.LoadUnsafe(ref y0, row);
+                high += Vector256.LoadUnsafe(ref y0, row + 4);
+            }
+        }
+        visitor = v;
+    }
+
+    /// <summary>Any number of columns, scored by <see cref="ConstrainedModel.Score"/>.</summary>
+    private void WalkColumns<TVisitor>(long start, long end, ref TVisitor visitor) where TVisitor : struct, IConstrainedVisitor
+    {
         var model = Model;
         var m = model.Columns;
         var full = model.Full;
-        var invUnit = model.InvUnit;
-        // The common case (l2, no two columns with one coefficient) is scored inline, exactly as ConstrainedModel.Score does.
-        var inline = model.IsL2 && model.Singletons;
-        var a = new long[m];
+        var a = new double[m];
         ref var a0 = ref MemoryMarshal.GetArrayDataReference(a);
         ref var y0 = ref MemoryMarshal.GetArrayDataReference(model.Y);
-        ref var c0 = ref MemoryMarshal.GetArrayDataReference(model.Coefficient);
         var mask = model.Flip(Combinations.Unrank(model.Clusters, model.FirstArm, start));
         model.Init(mask, a);
         var rest = ~mask & full;
         var v = visitor;
         for (var position = start; ; )
         {
-            double score;
-            if (inline)
-            {
-                score = 0;
-                for (var c = 0; c < m; c++)
-                {
-                    double value = Unsafe.Add(ref a0, c);
-                    score += Unsafe.Add(ref c0, c) * (value * value);
-                }
-            }
-            else
-            {
-                score = model.Score(a);
-            }
-            var key = (long)(score * invUnit + 0.5);
-            v.Visit(key > ConstrainedModel.KeyMax ? ConstrainedModel.KeyMax : key, score, position, mask);
+            var score = model.Score(a);
+            v.Visit(model.Key(score), score, position, mask);
             if (++position >= end)
                 break;
-            // Gosper: the next larger integer with as many bits (never called past the last combination, so no overflow).
             var t = rest | (rest - 1);
             rest = (t + 1) | (((~t & (t + 1)) - 1) >> (BitOperations.TrailingZeroCount(rest) + 1));
             var next = ~rest & full;
@@ -112,7 +162,7 @@ internal sealed class ConstrainedSampledSpace : ConstrainedSpace
         var chunks = (sortedRanks.Length + chunk - 1) / chunk;
         ConstrainedRandomisation.ForChunks(chunks, workers, ct, (_, c) =>
         {
-            var a = new long[model.Columns];
+            var a = new double[model.Columns];
             for (int i = c * chunk, end = Math.Min(sortedRanks.Length, i + chunk); i < end; i++)
             {
                 var mask = model.Flip(Combinations.Unrank(model.Clusters, model.FirstArm, sortedRanks[i]));
@@ -191,13 +241,13 @@ internal struct ConstrainedKeyVisitor(long key, long wanted) : IConstrainedVisit
 
 /// <summary>
 /// Per worker: for the constrained allocations, how often each pair of clusters is in the first arm together. The
-/// masks are buffered 64 at a time and transposed (word a has bit j set when cluster bit a is in the j-th mask), so
-/// that a pair's count grows by popcount(word a AND word b): about n²/128 popcounts per allocation instead of |T|²/2
-/// increments.
+/// masks are buffered 64 at a time and the 64×64 bit matrix is transposed (then word a has bit j set when cluster
+/// bit a is in the j-th mask), so that a pair's count grows by popcount(word a AND word b): about n²/128 popcounts
+/// per allocation instead of |T|²/2 increments.
 /// </summary>
 internal sealed class ConstrainedPairCounts(int clusters)
 {
-    private readonly ulong[] _words = new ulong[64];
+    private readonly ulong[] _buffer = new ulong[64];
     private int _buffered;
 
     /// <summary>[bit a × 64 + bit b], a ≤ b: allocations with both in the first arm; the diagonal counts single clusters.</summary>
@@ -212,20 +262,16 @@ internal sealed class ConstrainedPairCounts(int clusters)
         Selected++;
         if (score > MaxScore)
             MaxScore = score;
-        var words = _words;
-        var bit = 1UL << _buffered;
-        while (mask != 0)
-        {
-            words[BitOperations.TrailingZeroCount(mask)] |= bit;
-            mask &= mask - 1;
-        }
+        _buffer[_buffered] = mask;
         if (++_buffered == 64)
             Flush();
     }
 
     public void Flush()
     {
-        var words = _words;
+        var words = _buffer;
+        Array.Clear(words, _buffered, 64 - _buffered);
+        Transpose(words);
         for (var a = 0; a < clusters; a++)
         {
             var word = words[a];
@@ -236,8 +282,25 @@ internal sealed class ConstrainedPairCounts(int clusters)
             for (var b = a + 1; b < clusters; b++)
                 Totals[row + b] += BitOperations.PopCount(word & words[b]);
         }
-        Array.Clear(words);
         _buffered = 0;
+    }
+
+    /// <summary>
+    /// Transposes a 64×64 bit matrix in place (row i is rows[i], column j its bit j): swaps the off-diagonal blocks
+    /// of 32, then of 16 within each, and so on (Hacker's Delight, 7-3).
+    /// </summary>
+    internal static void Transpose(ulong[] rows)
+    {
+        var m = 0x00000000FFFFFFFFUL;
+        for (var j = 32; j != 0; j >>= 1, m ^= m << j)
+        {
+            for (var k = 0; k < 64; k = ((k | j) + 1) & ~j)
+            {
+                var t = ((rows[k] >> j) ^ rows[k | j]) & m;
+                rows[k] ^= t << j;
+                rows[k | j] ^= t;
+            }
+        }
     }
 }
 
