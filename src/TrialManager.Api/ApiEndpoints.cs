@@ -1,6 +1,8 @@
 using TrialManager.Api.Features.Access;
 using TrialManager.Api.Features.Audit;
+using TrialManager.Api.Features.Outcomes;
 using TrialManager.Api.Features.Participants;
+using TrialManager.Api.Features.Reports;
 using TrialManager.Api.Features.Randomisation;
 using TrialManager.Api.Features.Trials;
 
@@ -19,6 +21,7 @@ public static class ApiEndpoints
         ManageUsers.Map(api);
         ManageTokens.Map(api);
         ReadAuditTrail.MapSystem(api);
+        ManageInstruments.MapLibrary(api);
 
         CreateTrial.Map(api);
         ListTrials.Map(api);
@@ -43,6 +46,14 @@ public static class ApiEndpoints
         Allocate.Map(trial);
         ReadAllocations.Map(trial);
         Unblind.Map(trial);
+
+        ManageInstruments.Map(trial);
+        ManageSchedule.Map(trial);
+        SaveAssessment.Map(trial);
+        ReadAssessments.Map(trial);
+        DataQueries.Map(trial);
+        AssessorBlinding.Map(trial);
+        TrialReports.Map(trial);
 
         ReadAuditTrail.Map(trial);
         VerifyAuditTrail.Map(trial);

@@ -83,6 +83,7 @@ app.UseSwaggerUI(ui => ui.SwaggerEndpoint("/swagger/v1/swagger.json", "TrialMana
 app.UseAuthentication();
 app.UseRateLimiter();
 app.UseAuthorization();
+app.UseMiddleware<Idempotency>();
 
 app.MapHealth();
 app.MapApi();

@@ -26,6 +26,15 @@ public enum TrialPermission
     ReadAllocations,
     RevealScheme,
     Unblind,
+    ReadOutcomeDesign,
+    DesignOutcomes,
+    ReadAssessments,
+    SaveAssessments,
+    ReadQueries,
+    RaiseQueries,
+    AnswerQueries,
+    RecordBlinding,
+    ReadReports,
 }
 
 public enum TrialAccess
@@ -83,6 +92,17 @@ public static class TrialPolicy
         [TrialPermission.RevealScheme] = new(Unblinded),
         // Unblinding is recorded after lock too: the planned unblinding of the statistician happens then.
         [TrialPermission.Unblind] = new(Manager),
+        [TrialPermission.ReadOutcomeDesign] = new(AllRoles),
+        [TrialPermission.DesignOutcomes] = new(Manager, ChangesTrialData: true),
+        [TrialPermission.ReadAssessments] = new(AllRoles),
+        [TrialPermission.SaveAssessments] = new(DataEntry, ChangesTrialData: true),
+        [TrialPermission.ReadQueries] = new([TrialRole.TrialManager, TrialRole.Researcher, TrialRole.Monitor]),
+        // Monitors raise and close queries and verify source data; researchers answer.
+        [TrialPermission.RaiseQueries] = new([TrialRole.Monitor], ChangesTrialData: true),
+        [TrialPermission.AnswerQueries] = new(DataEntry, ChangesTrialData: true),
+        // Assessors record guesses and breaches; the blind is theirs. (After lock too: a breach may surface late.)
+        [TrialPermission.RecordBlinding] = new([TrialRole.Researcher]),
+        [TrialPermission.ReadReports] = new(AllRoles),
     };
 
     public static TrialAccess Decide(TrialPermission permission, bool isSystemAdmin, TrialRole? role, TrialStatus status)

@@ -28,6 +28,10 @@ public static class AuditFields
     [
         (typeof(Allocation), nameof(Allocation.Arm)),
         (typeof(Allocation), nameof(Allocation.Evidence)),
+        // A guess names an arm; shown to blinded readers it would read as one.
+        (typeof(TrialManager.Data.Outcomes.BlindingGuess), nameof(TrialManager.Data.Outcomes.BlindingGuess.Guess)),
+        // How an assessor learned an arm may well name it.
+        (typeof(TrialManager.Data.Outcomes.BlindingBreach), nameof(TrialManager.Data.Outcomes.BlindingBreach.Description)),
     ];
 
     /// <summary>Fields that say nothing about the entity itself (its own id, and the trial that the event names already).</summary>

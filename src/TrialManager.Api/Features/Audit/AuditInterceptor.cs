@@ -15,7 +15,8 @@ namespace TrialManager.Api.Features.Audit;
 /// </summary>
 public sealed class AuditInterceptor(TimeProvider clock, AuditOptions options) : SaveChangesInterceptor
 {
-    private static readonly Type[] Infrastructure = [typeof(AuditEvent), typeof(AuditStrandHead), typeof(AuditCheckpoint)];
+    private static readonly Type[] Infrastructure =
+        [typeof(AuditEvent), typeof(AuditStrandHead), typeof(AuditCheckpoint), typeof(TrialManager.Data.Outcomes.IdempotencyRecord)];
 
     public override async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData,
         InterceptionResult<int> result, CancellationToken ct = default)

@@ -16,7 +16,8 @@ namespace TrialManager.Api.Features.Trials;
 /// </summary>
 public static class UpdateTrial
 {
-    public sealed record Command(string? Title, string? Registration, IReadOnlyList<ArmInput>? Arms, TrialStatus? Status, string? Reason)
+    public sealed record Command(string? Title, string? Registration, IReadOnlyList<ArmInput>? Arms, TrialStatus? Status, string? Reason,
+        bool? OverrideOpenQueries = null)
         : ICommand<TrialView>, ITrialRequest, IHasReason
     {
         [System.Text.Json.Serialization.JsonIgnore]
@@ -55,10 +56,28 @@ public static class UpdateTrial
                 if (!TrialStatusRules.CanMove(trial.Status, status))
                     throw ProblemException.Conflict(
                         $"A trial moves setup → recruiting → follow-up → locked one step at a time; it cannot go from {Word(trial.Status)} to {Word(status)}.");
+                if (status == TrialStatus.Locked)
+                    await LockDataAsync(trial.Id, command.OverrideOpenQueries == true, ct);
                 trial.Status = status;
                 trial.StatusChangedAt = now;
             }
             return TrialView.Of(trial);
+        }
+
+        /// <summary>
+        /// Database lock: refused while a data query is open (unless explicitly overridden, with the reason the status
+        /// change already carries); every assessment becomes locked.
+        /// </summary>
+        private async Task LockDataAsync(Guid trialId, bool overrideOpenQueries, CancellationToken ct)
+        {
+            var open = await db.DataQueries.CountAsync(q => q.TrialId == trialId && q.Status != "closed", ct);
+            if (open > 0 && !overrideOpenQueries)
+                throw ProblemException.Conflict($"{open} data quer{(open == 1 ? "y is" : "ies are")} still open: close them, or lock with overrideOpenQueries: true.");
+            foreach (var assessment in await db.Assessments.Where(a => a.TrialId == trialId && a.Status != "locked").ToListAsync(ct))
+            {
+                assessment.Status = "locked";
+                assessment.Revision++;
+            }
         }
 
         private void ReplaceArms(Trial trial, IReadOnlyList<ArmInput> arms, DateTimeOffset now)

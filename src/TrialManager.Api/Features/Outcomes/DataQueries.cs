@@ -1,0 +1,247 @@
+using System.Text.Json;
+using FluentValidation;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using TrialManager.Api.Features.Access;
+using TrialManager.Api.Features.Audit;
+using TrialManager.Api.Features.Outcomes.Scoring;
+using TrialManager.Api.Features.Participants;
+using TrialManager.Api.Features.Trials;
+using TrialManager.Api.Infrastructure.Errors;
+using TrialManager.Api.Infrastructure.Http;
+using TrialManager.Data;
+using TrialManager.Data.Outcomes;
+
+namespace TrialManager.Api.Features.Outcomes;
+
+/// <summary>
+/// Data queries and source-data verification. A monitor asks about an assessment (or one item); a researcher
+/// answers, optionally correcting the item (audited like any change, with the query as its reason); the monitor
+/// closes it. SDV: the monitor marks an assessment verified, or records a discrepancy, which raises a query.
+/// While a query is open the trial cannot be locked.
+/// </summary>
+public static class DataQueries
+{
+    public sealed record Raise(Guid? AssessmentId, string? ItemCode, string? Question) : ICommand<QueryView>, ITrialRequest
+    {
+        [System.Text.Json.Serialization.JsonIgnore]
+        public Guid TrialId { get; init; }
+
+        public static TrialPermission Permission => TrialPermission.RaiseQueries;
+    }
+
+    public sealed class RaiseValidator : AbstractValidator<Raise>
+    {
+        public RaiseValidator()
+        {
+            RuleFor(c => c.AssessmentId).NotEmpty();
+            RuleFor(c => c.Question).NotEmpty().IsReason();
+        }
+    }
+
+    public sealed record Correction(string? ItemCode, JsonElement? Value, string? Reason);
+
+    public sealed record Answer(string? Text, Correction? Correction) : ICommand<QueryView>, ITrialRequest, IHasReason
+    {
+        [System.Text.Json.Serialization.JsonIgnore]
+        public Guid TrialId { get; init; }
+
+        [System.Text.Json.Serialization.JsonIgnore]
+        public Guid QueryId { get; init; }
+
+        public string? Reason => Correction?.Reason ?? Text;
+        public static TrialPermission Permission => TrialPermission.AnswerQueries;
+    }
+
+    public sealed class AnswerValidator : AbstractValidator<Answer>
+    {
+        public AnswerValidator()
+        {
+            RuleFor(c => c.Text).NotEmpty().IsReason();
+            RuleFor(c => c.Correction!.ItemCode).NotEmpty().When(c => c.Correction is not null).OverridePropertyName("correction.itemCode");
+            RuleFor(c => c.Correction!.Reason).NotEmpty().When(c => c.Correction is not null).OverridePropertyName("correction.reason");
+        }
+    }
+
+    public sealed record Close(string? Note) : ICommand<QueryView>, ITrialRequest, IHasReason
+    {
+        [System.Text.Json.Serialization.JsonIgnore]
+        public Guid TrialId { get; init; }
+
+        [System.Text.Json.Serialization.JsonIgnore]
+        public Guid QueryId { get; init; }
+
+        public string? Reason => Note;
+        public static TrialPermission Permission => TrialPermission.RaiseQueries;
+    }
+
+    public sealed record Verify(bool? Verified, Raise? Discrepancy) : ICommand<AssessmentView>, ITrialRequest
+    {
+        [System.Text.Json.Serialization.JsonIgnore]
+        public Guid TrialId { get; init; }
+
+        [System.Text.Json.Serialization.JsonIgnore]
+        public Guid AssessmentId { get; init; }
+
+        public static TrialPermission Permission => TrialPermission.RaiseQueries;
+    }
+
+    public sealed record ListQuery(Guid TrialId, string? Status, Guid? AssessmentId) : IQuery<QueryList>, ITrialRequest
+    {
+        public static TrialPermission Permission => TrialPermission.ReadQueries;
+    }
+
+    public sealed record QueryList(IReadOnlyList<QueryView> Items);
+
+    public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, CurrentUser user, TimeProvider clock)
+        : ICommandHandler<Raise, QueryView>, ICommandHandler<Answer, QueryView>, ICommandHandler<Close, QueryView>,
+            ICommandHandler<Verify, AssessmentView>, IQueryHandler<ListQuery, QueryList>
+    {
+        public async ValueTask<QueryView> Handle(Raise command, CancellationToken ct)
+        {
+            var assessment = await VisibleAssessment(command.AssessmentId!.Value, "assessmentId", ct);
+            return QueryView.Of(await RaiseAsync(assessment, command.ItemCode, command.Question!, ct));
+        }
+
+        public async ValueTask<QueryView> Handle(Answer command, CancellationToken ct)
+        {
+            var query = await VisibleQuery(command.QueryId, ct);
+            if (query.Status == "closed")
+                throw ProblemException.Conflict("The query is closed.");
+            if (command.Correction is { } correction)
+                await CorrectAsync(query, correction, ct);
+            query.Status = "answered";
+            query.Answer = command.Text;
+            query.AnsweredBy = user.Id;
+            query.AnsweredAt = clock.GetUtcNow();
+            return QueryView.Of(query);
+        }
+
+        public async ValueTask<QueryView> Handle(Close command, CancellationToken ct)
+        {
+            var query = await VisibleQuery(command.QueryId, ct);
+            if (query.Status == "closed")
+                throw ProblemException.Conflict("The query is already closed.");
+            query.Status = "closed";
+            query.CloseNote = command.Note;
+            query.ClosedBy = user.Id;
+            query.ClosedAt = clock.GetUtcNow();
+            return QueryView.Of(query);
+        }
+
+        public async ValueTask<AssessmentView> Handle(Verify command, CancellationToken ct)
+        {
+            var assessment = await VisibleAssessment(command.AssessmentId, "assessmentId", ct);
+            if (command.Discrepancy is { Question: { Length: > 0 } question } discrepancy)
+            {
+                await RaiseAsync(assessment, discrepancy.ItemCode, question, ct);
+                return AssessmentView.Of(assessment);
+            }
+            if (command.Verified != true)
+                throw ProblemException.Invalid("verified", "one-of", "Send {verified: true}, or {discrepancy: {itemCode?, question}}.");
+            if (assessment.Status != "complete")
+                throw ProblemException.Conflict("Only a complete assessment can be verified against source.");
+            assessment.Status = "verified";
+            assessment.UpdatedAt = clock.GetUtcNow();
+            assessment.Revision++;
+            return AssessmentView.Of(assessment);
+        }
+
+        public async ValueTask<QueryList> Handle(ListQuery query, CancellationToken ct)
+        {
+            var visible = ReadParticipants.Visible(db, caller).Select(p => p.Id);
+            var queries = db.DataQueries.AsNoTracking().Where(q => q.TrialId == query.TrialId
+                && db.Assessments.Any(a => a.Id == q.AssessmentId && visible.Contains(a.ParticipantId)));
+            if (query.Status is { Length: > 0 } status)
+                queries = queries.Where(q => q.Status == status);
+            if (query.AssessmentId is { } assessmentId)
+                queries = queries.Where(q => q.AssessmentId == assessmentId);
+            return new QueryList((await queries.OrderBy(q => q.Id).ToListAsync(ct)).Select(QueryView.Of).ToList());
+        }
+
+        private async Task<DataQuery> RaiseAsync(Assessment assessment, string? itemCode, string question, CancellationToken ct)
+        {
+            if (itemCode is not null && !await ItemExists(assessment, itemCode, ct))
+                throw ProblemException.Invalid("itemCode", "known-item", $"'{itemCode}' is not an item of {assessment.InstrumentCode}.");
+            var raised = new DataQuery
+            {
+                Id = Guid.CreateVersion7(clock.GetUtcNow()), TrialId = assessment.TrialId, AssessmentId = assessment.Id, ItemCode = itemCode,
+                Question = question, Status = "open", RaisedBy = user.Id, RaisedAt = clock.GetUtcNow(),
+            };
+            db.DataQueries.Add(raised);
+            return raised;
+        }
+
+        /// <summary>A correction is a change to the assessment like any other: checked, re-scored and audited.</summary>
+        private async Task CorrectAsync(DataQuery query, Correction correction, CancellationToken ct)
+        {
+            var assessment = await db.Assessments.SingleAsync(a => a.Id == query.AssessmentId, ct);
+            if (assessment.Status == "locked")
+                throw ProblemException.Conflict("The assessment is locked.");
+            var definition = InstrumentDefinition.FromJson(await db.Instruments.Where(i => i.TrialId == assessment.TrialId
+                && i.Code == assessment.InstrumentCode && i.Version == assessment.InstrumentVersion).Select(i => i.Definition).SingleAsync(ct));
+            var answers = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(assessment.Answers)!;
+            answers[correction.ItemCode!] = correction.Value ?? JsonSerializer.SerializeToElement<object?>(null);
+            var problems = InstrumentRules.CheckAnswers(definition, answers, assessment.Status != "draft");
+            if (problems.Count > 0)
+                throw ProblemException.Invalid(problems.Select(p => p with { Field = "correction." + p.Field }).ToList());
+            assessment.Answers = JsonSerializer.Serialize(answers);
+            assessment.Scores = JsonSerializer.Serialize(InstrumentRules.Score(definition, answers));
+            if (assessment.Status == "verified")
+                assessment.Status = "complete";
+            assessment.UpdatedAt = clock.GetUtcNow();
+            assessment.Revision++;
+        }
+
+        private async Task<bool> ItemExists(Assessment assessment, string itemCode, CancellationToken ct)
+        {
+            var definition = await db.Instruments.Where(i => i.TrialId == assessment.TrialId && i.Code == assessment.InstrumentCode
+                && i.Version == assessment.InstrumentVersion).Select(i => i.Definition).SingleAsync(ct);
+            return InstrumentDefinition.FromJson(definition).Items.Any(i => i.Code == itemCode);
+        }
+
+        private async Task<Assessment> VisibleAssessment(Guid assessmentId, string field, CancellationToken ct)
+        {
+            var visible = ReadParticipants.Visible(db, caller).Select(p => p.Id);
+            return await db.Assessments.SingleOrDefaultAsync(a => a.TrialId == caller.TrialId && a.Id == assessmentId && visible.Contains(a.ParticipantId), ct)
+                ?? throw ProblemException.Invalid(field, "exists", "No such assessment in this trial.");
+        }
+
+        private async Task<DataQuery> VisibleQuery(Guid queryId, CancellationToken ct)
+        {
+            var visible = ReadParticipants.Visible(db, caller).Select(p => p.Id);
+            return await db.DataQueries.SingleOrDefaultAsync(q => q.TrialId == caller.TrialId && q.Id == queryId
+                    && db.Assessments.Any(a => a.Id == q.AssessmentId && visible.Contains(a.ParticipantId)), ct)
+                ?? throw ProblemException.NotFound("query");
+        }
+    }
+
+    public static void Map(RouteGroupBuilder trial)
+    {
+        trial.MapPost("/queries", async (Guid trialId, Raise command, IMediator mediator, CancellationToken ct) =>
+            {
+                var query = await mediator.Send(command with { TrialId = trialId }, ct);
+                return TypedResults.Created($"/api/v1/trials/{trialId}/queries/{query.Id}", query);
+            })
+            .WithSummary("Raise a data query on an assessment or one item (monitor)")
+            .TrialWrite();
+        trial.MapGet("/queries", async (Guid trialId, string? status, Guid? assessmentId, IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new ListQuery(trialId, status, assessmentId), ct)))
+            .WithSummary("Data queries (filter by status open|answered|closed, assessmentId)")
+            .TrialRead();
+        trial.MapPost("/queries/{queryId:guid}/answers", async (Guid trialId, Guid queryId, Answer command, IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(command with { TrialId = trialId, QueryId = queryId }, ct)))
+            .WithSummary("Answer a query, optionally correcting the item (researcher, trial manager)")
+            .TrialWrite();
+        trial.MapPost("/queries/{queryId:guid}/close", async (Guid trialId, Guid queryId,
+                [Microsoft.AspNetCore.Mvc.FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] Close? command,
+                IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send((command ?? new Close(null)) with { TrialId = trialId, QueryId = queryId }, ct)))
+            .WithSummary("Close a query (monitor)")
+            .TrialWrite();
+        trial.MapPost("/assessments/{assessmentId:guid}/verification", async (Guid trialId, Guid assessmentId, Verify command, IMediator mediator,
+                    CancellationToken ct) => TypedResults.Ok(await mediator.Send(command with { TrialId = trialId, AssessmentId = assessmentId }, ct)))
+            .WithSummary("Source-data verification: {verified: true}, or {discrepancy: {itemCode?, question}} which raises a query (monitor)")
+            .TrialWrite();
+    }
+}

@@ -1,0 +1,135 @@
+using FluentValidation;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using TrialManager.Api.Features.Access;
+using TrialManager.Api.Features.Audit;
+using TrialManager.Api.Features.Trials;
+using TrialManager.Api.Infrastructure.Errors;
+using TrialManager.Api.Infrastructure.Http;
+using TrialManager.Data;
+using TrialManager.Data.Conventions;
+using TrialManager.Data.Outcomes;
+using TrialManager.Data.Participants;
+
+namespace TrialManager.Api.Features.Outcomes;
+
+/// <summary>Timepoints (target offset from baseline, window before and after) and the schedule of what is due when, for whom.</summary>
+public static class ManageSchedule
+{
+    public sealed record CreateTimepoint(string? Code, string? Label, int? OffsetDays, int? WindowDaysBefore, int? WindowDaysAfter, string? Reason)
+        : ICommand<TimepointView>, ITrialRequest, IHasReason
+    {
+        [System.Text.Json.Serialization.JsonIgnore]
+        public Guid TrialId { get; init; }
+
+        public static TrialPermission Permission => TrialPermission.DesignOutcomes;
+    }
+
+    public sealed class TimepointValidator : AbstractValidator<CreateTimepoint>
+    {
+        public TimepointValidator()
+        {
+            RuleFor(c => c.Code).IsCode();
+            RuleFor(c => c.Label).IsTitle();
+            RuleFor(c => c.OffsetDays).NotNull().InclusiveBetween(0, 36500);
+            RuleFor(c => c.WindowDaysBefore).NotNull().InclusiveBetween(0, 3650);
+            RuleFor(c => c.WindowDaysAfter).NotNull().InclusiveBetween(0, 3650);
+        }
+    }
+
+    public sealed record Entry(string? TimepointCode, string? InstrumentCode, string? ParticipantKind);
+
+    public sealed record PutSchedule(IReadOnlyList<Entry>? Entries, string? Reason) : ICommand<ScheduleView>, ITrialRequest, IHasReason
+    {
+        [System.Text.Json.Serialization.JsonIgnore]
+        public Guid TrialId { get; init; }
+
+        public static TrialPermission Permission => TrialPermission.DesignOutcomes;
+    }
+
+    public sealed record TimepointsQuery(Guid TrialId) : IQuery<IReadOnlyList<TimepointView>>, ITrialRequest
+    {
+        public static TrialPermission Permission => TrialPermission.ReadOutcomeDesign;
+    }
+
+    public sealed record ScheduleQuery(Guid TrialId) : IQuery<ScheduleView>, ITrialRequest
+    {
+        public static TrialPermission Permission => TrialPermission.ReadOutcomeDesign;
+    }
+
+    public sealed class Handler(TrialManagerDbContext db, TimeProvider clock)
+        : ICommandHandler<CreateTimepoint, TimepointView>, ICommandHandler<PutSchedule, ScheduleView>,
+            IQueryHandler<TimepointsQuery, IReadOnlyList<TimepointView>>, IQueryHandler<ScheduleQuery, ScheduleView>
+    {
+        public ValueTask<TimepointView> Handle(CreateTimepoint command, CancellationToken ct)
+        {
+            var timepoint = new Timepoint
+            {
+                Id = Guid.CreateVersion7(clock.GetUtcNow()), TrialId = command.TrialId, Code = command.Code!, Label = command.Label!,
+                OffsetDays = command.OffsetDays!.Value, WindowDaysBefore = command.WindowDaysBefore!.Value, WindowDaysAfter = command.WindowDaysAfter!.Value,
+            };
+            db.Timepoints.Add(timepoint);
+            return ValueTask.FromResult(TimepointView.Of(timepoint));
+        }
+
+        /// <summary>The schedule is replaced as a whole; every entry names a timepoint and an instrument of the trial.</summary>
+        public async ValueTask<ScheduleView> Handle(PutSchedule command, CancellationToken ct)
+        {
+            var entries = command.Entries ?? [];
+            var timepoints = await db.Timepoints.Where(t => t.TrialId == command.TrialId).Select(t => t.Code).ToListAsync(ct);
+            var instruments = await db.Instruments.Where(i => i.TrialId == command.TrialId).Select(i => i.Code).Distinct().ToListAsync(ct);
+            var problems = new List<Violation>();
+            for (var i = 0; i < entries.Count; i++)
+            {
+                if (!timepoints.Contains(entries[i].TimepointCode ?? ""))
+                    problems.Add(new Violation($"entries[{i}].timepointCode", "exists", "No such timepoint in this trial."));
+                if (!instruments.Contains(entries[i].InstrumentCode ?? ""))
+                    problems.Add(new Violation($"entries[{i}].instrumentCode", "exists", "No such instrument in this trial."));
+                if (!KebabCaseEnumConverter<ParticipantKind>.TryFromWord(entries[i].ParticipantKind ?? "", out _))
+                    problems.Add(new Violation($"entries[{i}].participantKind", "one-of", "'participantKind' is patient or staff."));
+            }
+            if (entries.Distinct().Count() != entries.Count)
+                problems.Add(new Violation("entries", "unique", "An entry is listed once."));
+            if (problems.Count > 0)
+                throw ProblemException.Invalid(problems);
+            db.ScheduleEntries.RemoveRange(await db.ScheduleEntries.Where(e => e.TrialId == command.TrialId).ToListAsync(ct));
+            db.ScheduleEntries.AddRange(entries.Select(e => new ScheduleEntry
+            {
+                Id = Guid.CreateVersion7(clock.GetUtcNow()), TrialId = command.TrialId, TimepointCode = e.TimepointCode!,
+                InstrumentCode = e.InstrumentCode!, ParticipantKind = e.ParticipantKind!,
+            }));
+            return new ScheduleView(entries.Select(e => new ScheduleEntryView(e.TimepointCode!, e.InstrumentCode!, e.ParticipantKind!)).ToList());
+        }
+
+        public async ValueTask<IReadOnlyList<TimepointView>> Handle(TimepointsQuery query, CancellationToken ct) =>
+            (await db.Timepoints.AsNoTracking().Where(t => t.TrialId == query.TrialId).OrderBy(t => t.OffsetDays).ToListAsync(ct))
+            .Select(TimepointView.Of).ToList();
+
+        public async ValueTask<ScheduleView> Handle(ScheduleQuery query, CancellationToken ct) =>
+            new((await db.ScheduleEntries.AsNoTracking().Where(e => e.TrialId == query.TrialId).OrderBy(e => e.Id).ToListAsync(ct))
+                .Select(e => new ScheduleEntryView(e.TimepointCode, e.InstrumentCode, e.ParticipantKind)).ToList());
+    }
+
+    public static void Map(RouteGroupBuilder trial)
+    {
+        trial.MapPost("/timepoints", async (Guid trialId, CreateTimepoint command, IMediator mediator, CancellationToken ct) =>
+            {
+                var timepoint = await mediator.Send(command with { TrialId = trialId }, ct);
+                return TypedResults.Created($"/api/v1/trials/{trialId}/timepoints/{timepoint.Code}", timepoint);
+            })
+            .WithSummary("Add a timepoint: target offset from baseline and its window (trial manager)")
+            .TrialWrite();
+        trial.MapGet("/timepoints", async (Guid trialId, IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new TimepointsQuery(trialId), ct)))
+            .WithSummary("The trial's timepoints")
+            .TrialRead();
+        trial.MapPut("/schedule", async (Guid trialId, PutSchedule command, IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(command with { TrialId = trialId }, ct)))
+            .WithSummary("Replace the schedule: which instruments are due at which timepoint for which participant kind (trial manager)")
+            .TrialWrite();
+        trial.MapGet("/schedule", async (Guid trialId, IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new ScheduleQuery(trialId), ct)))
+            .WithSummary("The schedule")
+            .TrialRead();
+    }
+}

@@ -1,0 +1,143 @@
+using System.Text.Json;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using TrialManager.Api.Features.Access;
+using TrialManager.Api.Features.Audit;
+using TrialManager.Api.Features.Outcomes.Scoring;
+using TrialManager.Api.Features.Participants;
+using TrialManager.Api.Infrastructure.Errors;
+using TrialManager.Api.Infrastructure.Http;
+using TrialManager.Data;
+using TrialManager.Data.Conventions;
+using TrialManager.Data.Outcomes;
+using TrialManager.Data.Participants;
+
+namespace TrialManager.Api.Features.Outcomes;
+
+/// <summary>
+/// Saves a participant's answers to one instrument at one timepoint. Every item is checked and every problem
+/// reported at once; nothing is written on failure. The server computes the scores with the instrument version the
+/// assessment was first entered with (scores sent by the client are ignored). Editing a complete or verified
+/// assessment needs a reason and leaves it complete; a locked one refuses. An existing assessment is changed only
+/// with the ETag it was last read with (If-Match), so no update is lost.
+/// </summary>
+public static class SaveAssessment
+{
+    public sealed record Body(Dictionary<string, JsonElement>? Answers, string? Status, DateOnly? AssessedOn, string? Reason);
+
+    public sealed record Command(Guid TrialId, Guid ParticipantId, string TimepointCode, string InstrumentCode, Body Body, string? IfMatch)
+        : ICommand<(AssessmentView View, bool Created)>, ITrialRequest, IHasReason
+    {
+        public string? Reason => Body.Reason;
+        public static TrialPermission Permission => TrialPermission.SaveAssessments;
+    }
+
+    private static readonly ParticipantStatus[] NoFollowUp = [ParticipantStatus.WithdrawnFollowUp, ParticipantStatus.WithdrawnData, ParticipantStatus.Died];
+
+    public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, CurrentUser user, TimeProvider clock)
+        : ICommandHandler<Command, (AssessmentView, bool)>
+    {
+        public async ValueTask<(AssessmentView, bool)> Handle(Command command, CancellationToken ct)
+        {
+            var participant = await ReadParticipants.Visible(db, caller).SingleOrDefaultAsync(p => p.Id == command.ParticipantId, ct)
+                ?? throw ProblemException.NotFound("participant");
+            if (NoFollowUp.Contains(participant.Status))
+                throw ProblemException.Conflict(
+                    $"The participant is {KebabCaseEnumConverter<ParticipantStatus>.ToWord(participant.Status)}: no assessment can be recorded.");
+            var timepoint = await db.Timepoints.AsNoTracking().SingleOrDefaultAsync(t => t.TrialId == command.TrialId && t.Code == command.TimepointCode, ct)
+                ?? throw ProblemException.NotFound("timepoint");
+            var kind = KebabCaseEnumConverter<ParticipantKind>.ToWord(participant.Kind);
+            if (!await db.ScheduleEntries.AnyAsync(e => e.TrialId == command.TrialId && e.TimepointCode == command.TimepointCode
+                    && e.InstrumentCode == command.InstrumentCode && e.ParticipantKind == kind, ct))
+                throw ProblemException.Invalid("instrumentCode", "scheduled",
+                    $"{command.InstrumentCode} is not scheduled at {command.TimepointCode} for a {kind} participant.");
+
+            var existing = await db.Assessments.SingleOrDefaultAsync(a => a.ParticipantId == participant.Id
+                && a.TimepointCode == command.TimepointCode && a.InstrumentCode == command.InstrumentCode, ct);
+            CheckPrecondition(existing, command.IfMatch);
+            var status = CheckStatus(existing, command.Body);
+            var version = existing?.InstrumentVersion
+                ?? await db.Instruments.Where(i => i.TrialId == command.TrialId && i.Code == command.InstrumentCode)
+                    .MaxAsync(i => (int?)i.Version, ct)
+                ?? throw ProblemException.NotFound("instrument");
+            var definition = InstrumentDefinition.FromJson(await db.Instruments
+                .Where(i => i.TrialId == command.TrialId && i.Code == command.InstrumentCode && i.Version == version).Select(i => i.Definition).SingleAsync(ct));
+
+            var answers = command.Body.Answers ?? [];
+            var problems = InstrumentRules.CheckAnswers(definition, answers, status == "complete").ToList();
+            if (command.Body.AssessedOn is not { } assessedOn)
+                problems.Add(new Violation("assessedOn", "not-empty", "'assessedOn' is the date of the assessment."));
+            else if (assessedOn > DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime))
+                problems.Add(new Violation("assessedOn", "not-in-future", "An assessment cannot be dated in the future."));
+            if (problems.Count > 0)
+                throw ProblemException.Invalid(problems);
+
+            var window = FollowUpWindows.For(participant.BaselineDate, timepoint.OffsetDays, timepoint.WindowDaysBefore, timepoint.WindowDaysAfter);
+            var outside = FollowUpWindows.DaysOutside(window, command.Body.AssessedOn!.Value);
+            var assessment = existing ?? new Assessment
+            {
+                Id = Guid.CreateVersion7(clock.GetUtcNow()), TrialId = command.TrialId, ParticipantId = participant.Id,
+                TimepointCode = command.TimepointCode, InstrumentCode = command.InstrumentCode, Answers = "{}", Scores = "{}", Status = status,
+            };
+            assessment.InstrumentVersion = version;
+            assessment.Answers = JsonSerializer.Serialize(definition.Items.Where(i => answers.ContainsKey(i.Code)).ToDictionary(i => i.Code, i => answers[i.Code]));
+            assessment.Scores = JsonSerializer.Serialize(InstrumentRules.Score(definition, answers));
+            assessment.Status = status;
+            assessment.AssessedOn = command.Body.AssessedOn.Value;
+            assessment.OutOfWindow = outside != 0;
+            assessment.DaysOutOfWindow = outside;
+            assessment.AssessedBy = user.Id;
+            assessment.UpdatedAt = clock.GetUtcNow();
+            assessment.Revision++;
+            if (existing is null)
+                db.Assessments.Add(assessment);
+            return (AssessmentView.Of(assessment), existing is null);
+        }
+
+        private static void CheckPrecondition(Assessment? existing, string? ifMatch)
+        {
+            if (existing is not null && ifMatch is null)
+                throw new ProblemException(StatusCodes.Status428PreconditionRequired, "Precondition required",
+                    "Changing an existing assessment needs the ETag it was read with, in If-Match.");
+            if (ifMatch is not null && ifMatch != "*" && (existing is null || ifMatch != AssessmentView.Of(existing).ETag))
+                throw new ProblemException(StatusCodes.Status412PreconditionFailed, "Precondition failed",
+                    "The assessment has changed since it was read: read it again and reapply the change.");
+        }
+
+        /// <summary>The status after this save: draft → complete; complete and verified stay complete, and then need a reason.</summary>
+        private static string CheckStatus(Assessment? existing, Body body)
+        {
+            var status = body.Status ?? "draft";
+            if (status is not ("draft" or "complete"))
+                throw ProblemException.Invalid("status", "one-of", "'status' is draft or complete.");
+            if (existing?.Status == "locked")
+                throw ProblemException.Conflict("The assessment is locked.");
+            if (existing?.Status is "complete" or "verified")
+            {
+                if (status == "draft")
+                    throw ProblemException.Invalid("status", "stays-complete", "A complete assessment cannot return to draft.");
+                if (string.IsNullOrWhiteSpace(body.Reason))
+                    throw ProblemException.Invalid("reason", "required-for-change", "Changing a complete assessment needs a reason.");
+            }
+            return status;
+        }
+    }
+
+    public static void Map(RouteGroupBuilder trial)
+    {
+        trial.MapPut("/participants/{participantId:guid}/assessments/{timepointCode}/{instrumentCode}",
+                async Task<Microsoft.AspNetCore.Http.HttpResults.Results<Microsoft.AspNetCore.Http.HttpResults.Created<AssessmentView>,
+                    Microsoft.AspNetCore.Http.HttpResults.Ok<AssessmentView>>> (Guid trialId, Guid participantId, string timepointCode,
+                    string instrumentCode, Body body, HttpContext http, IMediator mediator, CancellationToken ct) =>
+                {
+                    var ifMatch = http.Request.Headers.IfMatch.ToString() is { Length: > 0 } header ? header : null;
+                    var (view, created) = await mediator.Send(new Command(trialId, participantId, timepointCode, instrumentCode, body, ifMatch), ct);
+                    http.Response.Headers.ETag = view.ETag;
+                    return created
+                        ? TypedResults.Created($"/api/v1/trials/{trialId}/participants/{participantId}/assessments/{timepointCode}/{instrumentCode}", view)
+                        : TypedResults.Ok(view);
+                })
+            .WithSummary("Save an assessment: answers, status, date; the server validates and scores (If-Match with the ETag to change one)")
+            .TrialWrite().ProducesErrors(412, 428);
+    }
+}

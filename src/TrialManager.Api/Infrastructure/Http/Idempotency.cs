@@ -1,0 +1,141 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using TrialManager.Api.Infrastructure.Errors;
+
+namespace TrialManager.Api.Infrastructure.Http;
+
+/// <summary>
+/// Safe retries of POSTs: with an `Idempotency-Key` header, the first answer is stored and a retry with the same
+/// key and the same request gets that answer again (marked `Idempotency-Replayed: true`) instead of a second
+/// effect; the same key with another request is a 422. Keys are per user. A request still running under the key
+/// answers 409; a 5xx is not stored, so the retry runs again.
+/// </summary>
+public sealed class Idempotency(RequestDelegate next, NpgsqlDataSource dataSource, IProblemDetailsService problems)
+{
+    public const string Header = "Idempotency-Key";
+    private const int MaxKeyLength = 200;
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var key = context.Request.Headers[Header].ToString();
+        if (!HttpMethods.IsPost(context.Request.Method) || key.Length == 0
+            || !Guid.TryParse(context.User.FindFirstValue(ClaimTypes.NameIdentifier), out var userId))
+        {
+            await next(context);
+            return;
+        }
+        if (key.Length > MaxKeyLength)
+        {
+            await ProblemAsync(context, ProblemException.Invalid(Header, "length", $"An idempotency key has at most {MaxKeyLength} characters."));
+            return;
+        }
+        var hash = await RequestHashAsync(context.Request);
+        await using var connection = await dataSource.OpenConnectionAsync(context.RequestAborted);
+        if (!await ClaimAsync(connection, userId, key, hash, context.RequestAborted))
+        {
+            await ReplayAsync(context, connection, userId, key, hash);
+            return;
+        }
+
+        var original = context.Response.Body;
+        await using var captured = new MemoryStream();
+        context.Response.Body = captured;
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            context.Response.Body = original;
+        }
+        await StoreAsync(connection, userId, key, context.Response, captured.ToArray(), CancellationToken.None);
+        captured.Position = 0;
+        await captured.CopyToAsync(original, context.RequestAborted);
+    }
+
+    private static async Task<byte[]> RequestHashAsync(HttpRequest request)
+    {
+        request.EnableBuffering();
+        using var body = new MemoryStream();
+        await request.Body.CopyToAsync(body, request.HttpContext.RequestAborted);
+        request.Body.Position = 0;
+        var target = Encoding.UTF8.GetBytes($"{request.Method} {request.Path}{request.QueryString}\n");
+        return SHA256.HashData([.. target, .. body.ToArray()]);
+    }
+
+    private static async Task<bool> ClaimAsync(NpgsqlConnection connection, Guid userId, string key, byte[] hash, CancellationToken ct)
+    {
+        await using var claim = new NpgsqlCommand("""
+            INSERT INTO idempotency_records (user_id, key, request_hash, created_at) VALUES ($1, $2, $3, now())
+            ON CONFLICT DO NOTHING
+            """, connection) { Parameters = { new() { Value = userId }, new() { Value = key }, new() { Value = hash } } };
+        return await claim.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    private async Task ReplayAsync(HttpContext context, NpgsqlConnection connection, Guid userId, string key, byte[] hash)
+    {
+        await using var read = new NpgsqlCommand(
+            "SELECT request_hash, status_code, content_type, location, body FROM idempotency_records WHERE user_id = $1 AND key = $2", connection)
+            { Parameters = { new() { Value = userId }, new() { Value = key } } };
+        await using var reader = await read.ExecuteReaderAsync(context.RequestAborted);
+        if (!await reader.ReadAsync(context.RequestAborted))
+        {
+            await ProblemAsync(context, ProblemException.Conflict("The first request with this idempotency key failed; retry it."));
+            return;
+        }
+        if (!reader.GetFieldValue<byte[]>(0).AsSpan().SequenceEqual(hash))
+        {
+            await ProblemAsync(context, ProblemException.Invalid(Header, "same-request", "This idempotency key was used for another request."));
+            return;
+        }
+        if (reader.IsDBNull(1))
+        {
+            await ProblemAsync(context, ProblemException.Conflict("The first request with this idempotency key is still running."));
+            return;
+        }
+        context.Response.StatusCode = reader.GetInt32(1);
+        if (!reader.IsDBNull(2))
+            context.Response.ContentType = reader.GetString(2);
+        if (!reader.IsDBNull(3))
+            context.Response.Headers.Location = reader.GetString(3);
+        context.Response.Headers["Idempotency-Replayed"] = "true";
+        if (!reader.IsDBNull(4))
+            await context.Response.Body.WriteAsync(reader.GetFieldValue<byte[]>(4), context.RequestAborted);
+    }
+
+    private static async Task StoreAsync(NpgsqlConnection connection, Guid userId, string key, HttpResponse response, byte[] body, CancellationToken ct)
+    {
+        await using var store = response.StatusCode >= 500
+            ? new NpgsqlCommand("DELETE FROM idempotency_records WHERE user_id = $1 AND key = $2", connection)
+                { Parameters = { new() { Value = userId }, new() { Value = key } } }
+            : new NpgsqlCommand("""
+                UPDATE idempotency_records SET status_code = $3, content_type = $4, location = $5, body = $6 WHERE user_id = $1 AND key = $2
+                """, connection)
+            {
+                Parameters =
+                {
+                    new() { Value = userId }, new() { Value = key }, new() { Value = response.StatusCode },
+                    new() { Value = (object?)response.ContentType ?? DBNull.Value }, new() { Value = response.Headers.Location.ToString() is { Length: > 0 } location ? location : DBNull.Value },
+                    new() { Value = body },
+                },
+            };
+        await store.ExecuteNonQueryAsync(ct);
+    }
+
+    private async Task ProblemAsync(HttpContext context, ProblemException problem)
+    {
+        context.Response.StatusCode = problem.Status;
+        await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = problem.Status, Title = problem.Title, Detail = problem.Message,
+                Extensions = { ["violations"] = problem.Violations },
+            },
+        });
+    }
+}
