@@ -203,7 +203,8 @@ public static class DataQueries
         private async Task<Assessment> VisibleAssessment(Guid assessmentId, string field, CancellationToken ct)
         {
             var visible = ReadParticipants.Visible(db, caller).Select(p => p.Id);
-            return await db.Assessments.SingleOrDefaultAsync(a => a.TrialId == caller.TrialId && a.Id == assessmentId && visible.Contains(a.ParticipantId), ct)
+            return await db.Assessments
+                       .SingleOrDefaultAsync(a => a.TrialId == caller.TrialId && a.Id == assessmentId && visible.Contains(a.ParticipantId), ct)
                 ?? throw ProblemException.Invalid(field, "exists", "No such assessment in this trial.");
         }
 

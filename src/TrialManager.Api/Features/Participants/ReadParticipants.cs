@@ -34,7 +34,7 @@ public static class ReadParticipants
             var (siteId, clusterId, _, _) = query.Filter;
             var status = QueryWords.Parse<ParticipantStatus>(query.Filter.Status, "status");
             var kind = QueryWords.Parse<ParticipantKind>(query.Filter.Kind, "kind");
-            var participants = Visible(db, caller).Include(p => p.Cluster).AsQueryable();
+            var participants = Visible(db, caller).AsNoTracking().Include(p => p.Cluster).AsQueryable();
             if (siteId is not null)
                 participants = participants.Where(p => p.Cluster!.SiteId == siteId);
             if (clusterId is not null)
@@ -51,7 +51,7 @@ public static class ReadParticipants
 
         public async ValueTask<ParticipantView> Handle(GetQuery query, CancellationToken ct)
         {
-            var participant = await Visible(db, caller).Include(p => p.Cluster).Include(p => p.StatusHistory)
+            var participant = await Visible(db, caller).AsNoTracking().Include(p => p.Cluster).Include(p => p.StatusHistory)
                 .SingleOrDefaultAsync(p => p.Id == query.ParticipantId, ct) ?? throw ProblemException.NotFound("participant");
             return (await allocated.ParticipantsAsync([(participant, participant.Cluster!.SiteId)], withHistory: true, "participant", ct))[0];
         }
@@ -60,7 +60,8 @@ public static class ReadParticipants
     /// <summary>The trial's participants that the caller may see.</summary>
     internal static IQueryable<Participant> Visible(TrialManagerDbContext db, TrialCaller caller)
     {
-        var participants = db.Participants.AsNoTracking().Where(p => p.TrialId == caller.TrialId);
+        // Tracking is the caller's choice: a no-tracking subquery would make a whole enclosing query no-tracking.
+        var participants = db.Participants.Where(p => p.TrialId == caller.TrialId);
         if (caller.AllSites)
             return participants;
         var sites = caller.SiteIds.ToList();

@@ -47,7 +47,7 @@ public static class UpdateParticipant
     {
         public async ValueTask<ParticipantView> Handle(Command command, CancellationToken ct)
         {
-            var participant = await ReadParticipants.Visible(db, caller).AsTracking().Include(p => p.StatusHistory)
+            var participant = await ReadParticipants.Visible(db, caller).Include(p => p.StatusHistory)
                 .SingleOrDefaultAsync(p => p.Id == command.ParticipantId, ct) ?? throw ProblemException.NotFound("participant");
             var now = clock.GetUtcNow();
             var today = DateOnly.FromDateTime(now.UtcDateTime);

@@ -1,5 +1,6 @@
 using static TrialManager.Tests.Integration.Access.AccessMatrixTests;
 using static TrialManager.Tests.Integration.Access.Caller;
+using Outcomes_ = TrialManager.Tests.Integration.Outcomes;
 
 namespace TrialManager.Tests.Integration.Access;
 
@@ -29,6 +30,25 @@ public static class AccessMatrix
     private static readonly Caller[] Auditors = [Manager, TrialMonitor, SystemAdmin];
     private static readonly Caller[] SeeArms = [Manager, UnblindedStatistician];
     private static readonly object Constrained = new { method = "constrained", covariates = new[] { new { name = "caseload", weight = 1 } } };
+
+    private static readonly Dictionary<Guid, (Guid Assessment, Guid Query)> Outcomes = [];
+
+    /// <summary>QPR at baseline and 12 months for patients, one complete assessment of participant A and a query on it (made once per trial).</summary>
+    private static async Task<(Guid Assessment, Guid Query)> OutcomesAsync(MatrixContext c)
+    {
+        lock (Outcomes)
+            if (Outcomes.TryGetValue(c.World.TrialId, out var ready))
+                return ready;
+        var (_, items) = await Outcomes_.OutcomeFixture.CreateAsync(c.Api, c.World);
+        var assessment = await TrialWorld.Expect(System.Net.HttpStatusCode.Created, c.Api.Put(
+            Outcomes_.OutcomeFixture.AssessmentPath(c.World, c.World.ParticipantA, "baseline", "QPR"),
+            new { answers = Outcomes_.OutcomeFixture.All(items, 2), status = "complete", assessedOn = "2011-06-10" }, c.World.ResearcherA));
+        var query = await TrialWorld.Expect(System.Net.HttpStatusCode.Created, c.Api.Post($"{c.T}/queries",
+            new { assessmentId = assessment.Id, question = "?" }, c.World.Monitor));
+        lock (Outcomes)
+            Outcomes[c.World.TrialId] = (assessment.Id, query.Id);
+        return (assessment.Id, query.Id);
+    }
 
     /// <summary>A sealed simple scheme (sealed once per trial) and a fresh cluster to allocate.</summary>
     private static async Task<Guid> SealedWithNewClusterAsync(MatrixContext c)
@@ -135,6 +155,57 @@ public static class AccessMatrix
         new($"GET {Trials}/randomisation/reveal", c => new MatrixRequest(Get, $"{c.T}/randomisation/reveal"), Trial(409, SeeArms)),
         new($"POST {Trials}/unblindings", c => new MatrixRequest(Post, $"{c.T}/unblindings",
             new { clusterId = c.World.ClusterA, reason = "emergency" }), Trial(201, ManagerOnly)),
+
+        new("GET /api/v1/instrument-library", _ => new MatrixRequest(Get, "/instrument-library"), Authenticated(200)),
+        new($"POST {Trials}/instruments", c => new MatrixRequest(Post, $"{c.T}/instruments", new { fromLibrary = "MANSA" }), Trial(201, ManagerOnly)),
+        new($"GET {Trials}/instruments", c => new MatrixRequest(Get, $"{c.T}/instruments"), Trial(200, AllMembers)),
+        new($"GET {Trials}/instruments/{{code}}", async c =>
+            {
+                await OutcomesAsync(c);
+                return new MatrixRequest(Get, $"{c.T}/instruments/QPR");
+            }, Trial(200, AllMembers)),
+        new($"POST {Trials}/timepoints", c => new MatrixRequest(Post, $"{c.T}/timepoints",
+            new { code = TrialWorld.Unique("tp"), label = "6 months", offsetDays = 182, windowDaysBefore = 14, windowDaysAfter = 28 }), Trial(201, ManagerOnly)),
+        new($"GET {Trials}/timepoints", c => new MatrixRequest(Get, $"{c.T}/timepoints"), Trial(200, AllMembers)),
+        new($"PUT {Trials}/schedule", async c =>
+            {
+                await OutcomesAsync(c);
+                return new MatrixRequest(Put, $"{c.T}/schedule", new { entries = new[]
+                {
+                    new { timepointCode = "baseline", instrumentCode = "QPR", participantKind = "patient" },
+                    new { timepointCode = "12m", instrumentCode = "QPR", participantKind = "patient" },
+                } });
+            }, Trial(200, ManagerOnly)),
+        new($"GET {Trials}/schedule", c => new MatrixRequest(Get, $"{c.T}/schedule"), Trial(200, AllMembers)),
+        // A new participant each time, so that every allowed save creates its assessment.
+        new($"PUT {Trials}/participants/{{participantId:guid}}/assessments/{{timepointCode}}/{{instrumentCode}}", async c =>
+            {
+                await OutcomesAsync(c);
+                var participant = await c.World.ParticipantAsync(c.World.ClusterA, c.World.ResearcherA);
+                return new MatrixRequest(Put, Outcomes_.OutcomeFixture.AssessmentPath(c.World, participant, "baseline", "QPR"),
+                    new { answers = new { q1 = 2 }, status = "draft", assessedOn = "2011-06-10" });
+            }, Trial(201, DataEntry, OtherSiteIsHidden)),
+        new($"GET {Trials}/participants/{{participantId:guid}}/assessments", c => new MatrixRequest(Get, $"{c.T}/participants/{c.World.ParticipantA}/assessments"),
+            Trial(200, AllMembers, OtherSiteIsHidden)),
+        new($"POST {Trials}/queries", async c => new MatrixRequest(Post, $"{c.T}/queries", new { assessmentId = (await OutcomesAsync(c)).Assessment, question = "?" }),
+            Trial(201, [TrialMonitor])),
+        new($"GET {Trials}/queries", c => new MatrixRequest(Get, $"{c.T}/queries"), Trial(200, [Manager, ResearcherA, ResearcherB, TrialMonitor])),
+        new($"POST {Trials}/queries/{{queryId:guid}}/answers", async c => new MatrixRequest(Post, $"{c.T}/queries/{(await OutcomesAsync(c)).Query}/answers",
+            new { text = "checked" }), Trial(200, DataEntry, OtherSiteIsHidden)),
+        new($"POST {Trials}/queries/{{queryId:guid}}/close", async c => new MatrixRequest(Post, $"{c.T}/queries/{(await OutcomesAsync(c)).Query}/close",
+            new { }), Trial(200, [TrialMonitor])),
+        new($"POST {Trials}/assessments/{{assessmentId:guid}}/verification", async c => new MatrixRequest(Post,
+            $"{c.T}/assessments/{(await OutcomesAsync(c)).Assessment}/verification", new { verified = true }), Trial(200, [TrialMonitor])),
+        new($"POST {Trials}/participants/{{participantId:guid}}/blinding-guesses", async c =>
+            {
+                await OutcomesAsync(c);
+                return new MatrixRequest(Post, $"{c.T}/participants/{c.World.ParticipantA}/blinding-guesses",
+                    new { timepointCode = "12m", guess = "dont-know", confidence = 3 });
+            }, Trial(201, [ResearcherA], OtherSiteIsHidden)),
+        new($"POST {Trials}/blinding-breaches", c => new MatrixRequest(Post, $"{c.T}/blinding-breaches", new { description = "heard in a meeting" }),
+            Trial(201, [ResearcherA, ResearcherB])),
+        new($"GET {Trials}/reports/consort", c => new MatrixRequest(Get, $"{c.T}/reports/consort"), Trial(200, AllMembers)),
+        new($"GET {Trials}/reports/blinding", c => new MatrixRequest(Get, $"{c.T}/reports/blinding"), Trial(200, AllMembers)),
 
         new($"GET {Trials}/audit", c => new MatrixRequest(Get, $"{c.T}/audit"), Trial(200, Auditors)),
         new($"GET {Trials}/audit/export", c => new MatrixRequest(Get, $"{c.T}/audit/export?format=jsonl"), Trial(200, Auditors)),
