@@ -689,6 +689,10 @@ namespace TrialManager.Migrations.Migrations
                         .HasColumnType("character varying(32)")
                         .HasColumnName("participant_kind");
 
+                    b.Property<int>("Position")
+                        .HasColumnType("integer")
+                        .HasColumnName("position");
+
                     b.Property<string>("TimepointCode")
                         .IsRequired()
                         .HasMaxLength(64)

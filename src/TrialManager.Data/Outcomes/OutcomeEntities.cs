@@ -35,6 +35,9 @@ public sealed class ScheduleEntry : IEntity, ITrialOwned
     public required string TimepointCode { get; init; }
     public required string InstrumentCode { get; init; }
     public required string ParticipantKind { get; init; }
+
+    /// <summary>The entry's place in the schedule as given: the first instrument at the final timepoint is the primary outcome.</summary>
+    public int Position { get; init; }
 }
 
 /// <summary>

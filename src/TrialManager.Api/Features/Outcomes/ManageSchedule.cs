@@ -93,10 +93,10 @@ public static class ManageSchedule
             if (problems.Count > 0)
                 throw ProblemException.Invalid(problems);
             db.ScheduleEntries.RemoveRange(await db.ScheduleEntries.Where(e => e.TrialId == command.TrialId).ToListAsync(ct));
-            db.ScheduleEntries.AddRange(entries.Select(e => new ScheduleEntry
+            db.ScheduleEntries.AddRange(entries.Select((e, i) => new ScheduleEntry
             {
                 Id = Guid.CreateVersion7(clock.GetUtcNow()), TrialId = command.TrialId, TimepointCode = e.TimepointCode!,
-                InstrumentCode = e.InstrumentCode!, ParticipantKind = e.ParticipantKind!,
+                InstrumentCode = e.InstrumentCode!, ParticipantKind = e.ParticipantKind!, Position = i,
             }));
             return new ScheduleView(entries.Select(e => new ScheduleEntryView(e.TimepointCode!, e.InstrumentCode!, e.ParticipantKind!)).ToList());
         }
@@ -106,7 +106,7 @@ public static class ManageSchedule
             .Select(TimepointView.Of).ToList();
 
         public async ValueTask<ScheduleView> Handle(ScheduleQuery query, CancellationToken ct) =>
-            new((await db.ScheduleEntries.AsNoTracking().Where(e => e.TrialId == query.TrialId).OrderBy(e => e.Id).ToListAsync(ct))
+            new((await db.ScheduleEntries.AsNoTracking().Where(e => e.TrialId == query.TrialId).OrderBy(e => e.Position).ToListAsync(ct))
                 .Select(e => new ScheduleEntryView(e.TimepointCode, e.InstrumentCode, e.ParticipantKind)).ToList());
     }
 

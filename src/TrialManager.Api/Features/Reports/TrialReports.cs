@@ -49,7 +49,7 @@ public static class TrialReports
             var timepoints = await db.Timepoints.AsNoTracking().Where(t => t.TrialId == query.TrialId).OrderBy(t => t.OffsetDays).ToListAsync(ct);
             var final = timepoints.LastOrDefault();
             var primary = query.PrimaryInstrument ?? (final is null ? null : await db.ScheduleEntries.Where(e => e.TrialId == query.TrialId
-                && e.TimepointCode == final.Code).OrderBy(e => e.Id).Select(e => e.InstrumentCode).FirstOrDefaultAsync(ct));
+                && e.TimepointCode == final.Code).OrderBy(e => e.Position).Select(e => e.InstrumentCode).FirstOrDefaultAsync(ct));
             var allocations = await db.Allocations.AsNoTracking().Where(a => a.TrialId == query.TrialId).ToDictionaryAsync(a => a.ClusterId, a => a.Arm, ct);
             var clusterCount = await db.Clusters.CountAsync(c => c.TrialId == query.TrialId, ct);
             var participants = await db.Participants.AsNoTracking().Where(p => p.TrialId == query.TrialId).ToListAsync(ct);

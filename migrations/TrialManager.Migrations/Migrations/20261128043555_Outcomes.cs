@@ -150,7 +150,8 @@ namespace TrialManager.Migrations.Migrations
                     trial_id = table.Column<Guid>(type: "uuid", nullable: false),
                     timepoint_code = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
                     instrument_code = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    participant_kind = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false)
+                    participant_kind = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    position = table.Column<int>(type: "integer", nullable: false)
                 },
                 constraints: table =>
                 {

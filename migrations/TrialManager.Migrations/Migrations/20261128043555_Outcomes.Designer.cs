@@ -13,7 +13,7 @@ using TrialManager.Data;
 namespace TrialManager.Migrations.Migrations
 {
     [DbContext(typeof(TrialManagerDbContext))]
-    [Migration("20261128042750_Outcomes")]
+    [Migration("20261128043555_Outcomes")]
     partial class Outcomes
     {
         /// <inheritdoc />
@@ -691,6 +691,10 @@ namespace TrialManager.Migrations.Migrations
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)")
                         .HasColumnName("participant_kind");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer")
+                        .HasColumnName("position");
 
                     b.Property<string>("TimepointCode")
                         .IsRequired()
