@@ -1,5 +1,6 @@
 using TrialManager.Api.Features.Access;
 using TrialManager.Api.Features.Audit;
+using TrialManager.Api.Features.Jobs;
 using TrialManager.Api.Features.Outcomes;
 using TrialManager.Api.Features.Participants;
 using TrialManager.Api.Features.Reports;
@@ -22,6 +23,7 @@ public static class ApiEndpoints
         ManageTokens.Map(api);
         ReadAuditTrail.MapSystem(api);
         ManageInstruments.MapLibrary(api);
+        RecurringJobs.Map(api);
 
         CreateTrial.Map(api);
         ListTrials.Map(api);

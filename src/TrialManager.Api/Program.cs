@@ -9,6 +9,7 @@ using TrialManager.Api;
 using TrialManager.Api.Features.Access;
 using TrialManager.Api.Features.Audit;
 using TrialManager.Api.Features.Health;
+using TrialManager.Api.Features.Jobs;
 using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Api.Infrastructure.Mediation;
@@ -26,6 +27,7 @@ if (string.IsNullOrWhiteSpace(connectionString))
 builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.Limits.MaxRequestBodySize = configuration.GetValue<long>("Limits:MaxRequestBodyBytes", 1024 * 1024));
 
+var mode = HostingModes.From(configuration);
 var services = builder.Services;
 services.AddSingleton<TimeProvider>(new DatabaseClock(TimeProvider.System));
 services.AddSingleton(RandomNumberGenerator.Create());
@@ -38,8 +40,6 @@ services.AddScoped<AuditChainStore>();
 services.AddScoped<AccessAudit>();
 services.AddScoped<TrialManager.Api.Features.Randomisation.ArmVisibility>();
 services.AddScoped<TrialManager.Api.Features.Randomisation.AllocatedViews>();
-services.AddSingleton<AuditCheckpointService>();
-services.AddHostedService(sp => sp.GetRequiredService<AuditCheckpointService>());
 services.AddDbContextPool<TrialManagerDbContext>((sp, options) => options
     .UseTrialManagerDatabase(sp.GetRequiredService<Npgsql.NpgsqlDataSource>())
     .AddInterceptors(sp.GetRequiredService<AuditInterceptor>()));
@@ -54,13 +54,15 @@ services.AddTrialManagerRateLimits(configuration);
 services.AddPaging(configuration);
 
 services.AddAuthentication(BearerTokenHandler.SchemeName)
-    .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
+    .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null)
+    .AddDashboardCookie(configuration);
 services.AddAuthorizationBuilder()
     .AddPolicy(AccessPolicies.SystemAdmin, policy => policy.RequireRole(CurrentUser.SystemAdminRole));
 services.AddScoped<CurrentUser>();
 services.AddSingleton<TokenCache>();
 services.AddHostedService<TokenRevocationListener>();
 services.AddScoped<TrialCaller>();
+services.AddTrialManagerJobs(configuration, connectionString, mode);
 
 ValidatorOptions.Global.PropertyNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
 ValidatorOptions.Global.DisplayNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
@@ -78,15 +80,18 @@ var app = builder.Build();
 app.UseRequestIds();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.UseSwagger();
-app.UseSwaggerUI(ui => ui.SwaggerEndpoint("/swagger/v1/swagger.json", "TrialManager API v1"));
 app.UseAuthentication();
-app.UseRateLimiter();
-app.UseAuthorization();
-app.UseMiddleware<Idempotency>();
-
 app.MapHealth();
-app.MapApi();
+if (mode.ServesApi())
+{
+    app.UseSwagger();
+    app.UseSwaggerUI(ui => ui.SwaggerEndpoint("/swagger/v1/swagger.json", "TrialManager API v1"));
+    app.UseRateLimiter();
+    app.UseAuthorization();
+    app.UseMiddleware<Idempotency>();
+    app.MapDashboard();
+    app.MapApi();
+}
 
 await app.PrepareDatabaseAsync();
 await app.RunAsync();

@@ -2,7 +2,9 @@ using Microsoft.EntityFrameworkCore;
 using TrialManager.Data.Access;
 using TrialManager.Data.Audit;
 using TrialManager.Data.Conventions;
+using TrialManager.Data.Exports;
 using TrialManager.Data.Outcomes;
+using TrialManager.Data.Reminders;
 using TrialManager.Data.Participants;
 using TrialManager.Data.Randomisation;
 using TrialManager.Data.Trials;
@@ -31,6 +33,8 @@ public sealed class TrialManagerDbContext(DbContextOptions<TrialManagerDbContext
     public DbSet<BlindingGuess> BlindingGuesses => Set<BlindingGuess>();
     public DbSet<BlindingBreach> BlindingBreaches => Set<BlindingBreach>();
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+    public DbSet<Export> Exports => Set<Export>();
+    public DbSet<SentReminder> SentReminders => Set<SentReminder>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<AuditStrandHead> AuditStrandHeads => Set<AuditStrandHead>();
     public DbSet<AuditCheckpoint> AuditCheckpoints => Set<AuditCheckpoint>();

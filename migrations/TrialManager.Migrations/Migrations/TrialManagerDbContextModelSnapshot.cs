@@ -321,6 +321,113 @@ namespace TrialManager.Migrations.Migrations
                     b.ToTable("audit_strand_heads", (string)null);
                 });
 
+            modelBuilder.Entity("TrialManager.Data.Exports.Export", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<bool>("Blinded")
+                        .HasColumnType("boolean")
+                        .HasColumnName("blinded");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
+
+                    b.Property<DateTimeOffset?>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("FileKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("file_key");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("Format")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("format");
+
+                    b.PrimitiveCollection<string[]>("Instruments")
+                        .HasColumnType("text[]")
+                        .HasColumnName("instruments");
+
+                    b.Property<int>("Progress")
+                        .HasColumnType("integer")
+                        .HasColumnName("progress");
+
+                    b.Property<DateTimeOffset>("RequestedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("requested_at");
+
+                    b.Property<Guid>("RequestedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("requested_by");
+
+                    b.Property<string>("RequesterRole")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("requester_role");
+
+                    b.Property<string>("RowCounts")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("row_counts");
+
+                    b.Property<string>("Sha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("sha256");
+
+                    b.Property<long?>("SizeBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size_bytes");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("status");
+
+                    b.PrimitiveCollection<string[]>("Timepoints")
+                        .HasColumnType("text[]")
+                        .HasColumnName("timepoints");
+
+                    b.Property<Guid>("TrialId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("trial_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_exports");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_exports_expires_at")
+                        .HasFilter("file_key IS NOT NULL");
+
+                    b.HasIndex("RequestedBy")
+                        .HasDatabaseName("ix_exports_requested_by");
+
+                    b.HasIndex("TrialId", "RequestedAt")
+                        .HasDatabaseName("ix_exports_trial_id_requested_at");
+
+                    b.ToTable("exports", (string)null);
+                });
+
             modelBuilder.Entity("TrialManager.Data.Outcomes.Assessment", b =>
                 {
                     b.Property<Guid>("Id")
@@ -962,6 +1069,10 @@ namespace TrialManager.Migrations.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("commitment");
 
+                    b.Property<string>("MaskedArms")
+                        .HasColumnType("text")
+                        .HasColumnName("masked_arms");
+
                     b.Property<string>("Method")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -1059,6 +1170,57 @@ namespace TrialManager.Migrations.Migrations
                         .HasDatabaseName("ix_unblindings_trial_id_user_id");
 
                     b.ToTable("unblindings", (string)null);
+                });
+
+            modelBuilder.Entity("TrialManager.Data.Reminders.SentReminder", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("ParticipantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("participant_id");
+
+                    b.Property<Guid>("RecipientUserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("recipient_user_id");
+
+                    b.Property<DateTimeOffset>("SentAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("sent_at");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("state");
+
+                    b.Property<string>("TimepointCode")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("timepoint_code");
+
+                    b.Property<Guid>("TrialId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("trial_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_sent_reminders");
+
+                    b.HasIndex("RecipientUserId")
+                        .HasDatabaseName("ix_sent_reminders_recipient_user_id");
+
+                    b.HasIndex("TrialId")
+                        .HasDatabaseName("ix_sent_reminders_trial_id");
+
+                    b.HasIndex("ParticipantId", "TimepointCode", "State", "RecipientUserId")
+                        .IsUnique()
+                        .HasDatabaseName("ux_sent_reminders_once");
+
+                    b.ToTable("sent_reminders", (string)null);
                 });
 
             modelBuilder.Entity("TrialManager.Data.Trials.Cluster", b =>
@@ -1261,6 +1423,23 @@ namespace TrialManager.Migrations.Migrations
                     b.Navigation("User");
                 });
 
+            modelBuilder.Entity("TrialManager.Data.Exports.Export", b =>
+                {
+                    b.HasOne("TrialManager.Data.Access.User", null)
+                        .WithMany()
+                        .HasForeignKey("RequestedBy")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_exports_users_requested_by");
+
+                    b.HasOne("TrialManager.Data.Trials.Trial", null)
+                        .WithMany()
+                        .HasForeignKey("TrialId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_exports_trials_trial_id");
+                });
+
             modelBuilder.Entity("TrialManager.Data.Outcomes.Assessment", b =>
                 {
                     b.HasOne("TrialManager.Data.Participants.Participant", null)
@@ -1428,6 +1607,30 @@ namespace TrialManager.Migrations.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_unblindings_trials_trial_id");
+                });
+
+            modelBuilder.Entity("TrialManager.Data.Reminders.SentReminder", b =>
+                {
+                    b.HasOne("TrialManager.Data.Participants.Participant", null)
+                        .WithMany()
+                        .HasForeignKey("ParticipantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_sent_reminders_participants_participant_id");
+
+                    b.HasOne("TrialManager.Data.Access.User", null)
+                        .WithMany()
+                        .HasForeignKey("RecipientUserId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_sent_reminders_users_recipient_user_id");
+
+                    b.HasOne("TrialManager.Data.Trials.Trial", null)
+                        .WithMany()
+                        .HasForeignKey("TrialId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_sent_reminders_trials_trial_id");
                 });
 
             modelBuilder.Entity("TrialManager.Data.Trials.Cluster", b =>

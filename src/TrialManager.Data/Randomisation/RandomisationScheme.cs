@@ -21,5 +21,11 @@ public sealed class RandomisationScheme : IEntity, ITrialOwned
     public string? Canonical { get; set; }
     public string? Commitment { get; set; }
 
+    /// <summary>
+    /// Arm code to masked code (`A`, `B`, ...) for blinded extracts, as JSON: a random permutation drawn at sealing,
+    /// so that it is stable across a trial's extracts and says nothing about the order of the arms.
+    /// </summary>
+    public string? MaskedArms { get; set; }
+
     public bool IsSealed => SealedAt is not null;
 }

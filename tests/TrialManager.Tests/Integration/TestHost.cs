@@ -77,6 +77,9 @@ public sealed class ApiFactory(TestDatabase database, IReadOnlyDictionary<string
 {
     private static readonly List<ApiFactory> Hosts = [];
 
+    /// <summary>30 February.</summary>
+    public const string NeverCron = "0 0 31 2 *";
+
     /// <summary>The API instances of this test run, whose caches a database reset must clear.</summary>
     public static IReadOnlyList<ApiFactory> Running
     {
@@ -104,6 +107,12 @@ public sealed class ApiFactory(TestDatabase database, IReadOnlyDictionary<string
         builder.UseSetting("RateLimits:AnonymousBurst", "100000");
         builder.UseSetting("RateLimits:AnonymousPerSecond", "100000");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        // Recurring jobs run when a test triggers them, never on their own clock in the middle of another test.
+        builder.UseSetting("Reminders:Cron", NeverCron);
+        builder.UseSetting("Audit:CheckpointCron", NeverCron);
+        builder.UseSetting("Exports:CleanupCron", NeverCron);
+        builder.UseSetting("Jobs:RetryDelaysSeconds:0", "1");
+        builder.UseSetting("Jobs:SchedulePollSeconds", "1");
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             builder.UseSetting(key, value);
         if (services is not null)

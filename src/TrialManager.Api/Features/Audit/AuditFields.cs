@@ -28,6 +28,8 @@ public static class AuditFields
     [
         (typeof(Allocation), nameof(Allocation.Arm)),
         (typeof(Allocation), nameof(Allocation.Evidence)),
+        // Which masked code of the blinded extracts stands for which arm.
+        (typeof(RandomisationScheme), nameof(RandomisationScheme.MaskedArms)),
         // A guess names an arm; shown to blinded readers it would read as one.
         (typeof(TrialManager.Data.Outcomes.BlindingGuess), nameof(TrialManager.Data.Outcomes.BlindingGuess.Guess)),
         // How an assessor learned an arm may well name it.

@@ -53,6 +53,7 @@ public static class SealScheme
             scheme.Seed = seed;
             scheme.Canonical = canonical;
             scheme.Commitment = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+            scheme.MaskedArms = ArmMasks.ToJson(ArmMasks.Draw(new SealedRandom(seed), arms.Select(a => a.Code).ToList()));
             scheme.SealedAt = now;
             scheme.SealedBy = user.Id;
             return new SealView(scheme.Commitment, now);

@@ -88,6 +88,7 @@ public static class AccessMatrix
 
         new("GET /api/v1/audit/system", _ => new MatrixRequest(Get, "/audit/system"), AdminOnly(200)),
         new("GET /api/v1/audit/system/verify", _ => new MatrixRequest(Get, "/audit/system/verify"), AdminOnly(200)),
+        new("POST /api/v1/jobs/{jobName}/trigger", _ => new MatrixRequest(Post, "/jobs/audit-checkpoint/trigger"), AdminOnly(202)),
 
         new("POST /api/v1/trials", _ => new MatrixRequest(Post, "/trials", NewTrial()), AdminOnly(201)),
         new("GET /api/v1/trials", _ => new MatrixRequest(Get, "/trials"), Authenticated(200)),

@@ -150,13 +150,18 @@ public sealed class TamperEvidenceTests : IntegrationTest
     [Test]
     public async Task The_recurring_checkpoint_covers_every_chain_that_moved_once()
     {
-        var service = TestHost.Factory.Services.GetRequiredService<AuditCheckpointService>();
-        var written = await service.CheckpointMovedChainsAsync(CancellationToken.None);
+        var written = await CheckpointRoundAsync();
         Assert.That(written, Is.EqualTo(2), "the trial's chain and the system chain (users, tokens)");
-        Assert.That(await service.CheckpointMovedChainsAsync(CancellationToken.None), Is.Zero, "nothing moved since");
+        Assert.That(await CheckpointRoundAsync(), Is.Zero, "nothing moved since");
         await Expect(HttpStatusCode.OK, Api.Patch(_world.Path, new { title = "moved" }, _world.Manager));
-        Assert.That(await service.CheckpointMovedChainsAsync(CancellationToken.None), Is.EqualTo(1));
+        Assert.That(await CheckpointRoundAsync(), Is.EqualTo(1));
         Assert.That((await VerifyAsync())["checkpointsChecked"].GetValue<int>(), Is.EqualTo(2));
+    }
+
+    private static async Task<int> CheckpointRoundAsync()
+    {
+        using var scope = TestHost.Factory.Services.CreateScope();
+        return await scope.ServiceProvider.GetRequiredService<AuditCheckpointJob>().RunAsync(CancellationToken.None);
     }
 
     [Test]

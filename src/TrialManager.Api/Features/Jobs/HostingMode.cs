@@ -1,0 +1,28 @@
+namespace TrialManager.Api.Features.Jobs;
+
+/// <summary>
+/// What this process does, from `Hosting:Mode`: `all` (the API and a job worker, the default), `api` (requests only;
+/// jobs are queued for workers) or `worker` (jobs only; no API routes). Any number of each share one database.
+/// </summary>
+public enum HostingMode
+{
+    All,
+    Api,
+    Worker,
+}
+
+public static class HostingModes
+{
+    public static HostingMode From(IConfiguration configuration) =>
+        (configuration["Hosting:Mode"] ?? "all").Trim().ToLowerInvariant() switch
+        {
+            "all" or "" => HostingMode.All,
+            "api" => HostingMode.Api,
+            "worker" => HostingMode.Worker,
+            var other => throw new InvalidOperationException($"Hosting:Mode is '{other}'; it must be all, api or worker."),
+        };
+
+    public static bool ServesApi(this HostingMode mode) => mode is not HostingMode.Worker;
+
+    public static bool RunsJobs(this HostingMode mode) => mode is not HostingMode.Api;
+}

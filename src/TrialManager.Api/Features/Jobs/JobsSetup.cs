@@ -1,0 +1,88 @@
+using Hangfire;
+using Hangfire.Common;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
+using Npgsql;
+using TrialManager.Api.Features.Audit;
+using TrialManager.Api.Features.Exports;
+using TrialManager.Api.Features.Reminders;
+
+namespace TrialManager.Api.Features.Jobs;
+
+/// <summary>
+/// Hangfire, stored in the service's own PostgreSQL database (schema `hangfire`). Each host gets its own storage
+/// and filters rather than Hangfire's static globals, so that several hosts in one process (the tests) do not
+/// overwrite each other's settings.
+/// </summary>
+public static class JobsSetup
+{
+    public const string Schema = "hangfire";
+
+    public static IServiceCollection AddTrialManagerJobs(this IServiceCollection services, IConfiguration configuration,
+        string connectionString, HostingMode mode)
+    {
+        var jobs = configuration.GetSection("Jobs");
+        var storageOptions = new PostgreSqlStorageOptions
+        {
+            SchemaName = Schema,
+            // Created and upgraded at start-up by DatabaseStartup, as the owning role, not by whichever host starts first.
+            PrepareSchemaIfNecessary = false,
+            // A fetched job stays invisible to other workers for as long as its worker is alive and renewing it, so a
+            // long export is never picked up a second time; the timeout only matters when a worker dies.
+            UseSlidingInvisibilityTimeout = true,
+            InvisibilityTimeout = TimeSpan.FromSeconds(jobs.GetValue("InvisibilityTimeoutSeconds", 300.0)),
+            // Workers wake on PostgreSQL NOTIFY when a job is queued; the poll is only a fallback.
+            EnableLongPolling = true,
+            QueuePollInterval = TimeSpan.FromSeconds(jobs.GetValue("QueuePollSeconds", 5.0)),
+        };
+        var storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, storageOptions), storageOptions);
+        services.AddSingleton<JobStorage>(storage);
+
+        // Every job is retried a bounded number of times, then stays failed with its error (dashboard, export status).
+        services.AddSingleton<IJobFilterProvider>(sp =>
+        {
+            sp.GetRequiredService<IGlobalConfiguration>(); // the retry filter takes its logger from the configured provider
+            var retry = new AutomaticRetryAttribute
+            {
+                Attempts = jobs.GetValue("RetryAttempts", 3),
+                DelaysInSeconds = jobs.GetSection("RetryDelaysSeconds").Get<int[]>() is { Length: > 0 } delays ? delays : [30, 120, 600],
+                OnAttemptsExceeded = AttemptsExceededAction.Fail,
+            };
+            return new JobFilterProviderCollection(new JobFilterAttributeFilterProvider(), new JobFilterCollection { retry });
+        });
+
+        services.AddHangfire((sp, hangfire) => hangfire
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UseLogProvider(new HangfireLogs(sp.GetRequiredService<ILoggerFactory>())));
+        if (mode.RunsJobs())
+            services.AddHangfireServer(options =>
+            {
+                options.WorkerCount = jobs.GetValue("WorkerCount", 4);
+                options.SchedulePollingInterval = TimeSpan.FromSeconds(jobs.GetValue("SchedulePollSeconds", 15.0));
+                options.ShutdownTimeout = TimeSpan.FromSeconds(jobs.GetValue("ShutdownTimeoutSeconds", 15.0));
+            });
+
+        services.AddScoped<AuditCheckpointJob>();
+        services.AddScoped<FollowUpReminderJob>();
+        services.AddScoped<ExportCleanupJob>();
+        return services;
+    }
+
+    /// <summary>Creates or upgrades Hangfire's schema; with a separate runtime role, lets that role use it.</summary>
+    public static async Task InstallSchemaAsync(string connectionString, string? runtimeRole, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        PostgreSqlObjectsInstaller.Install(connection, Schema);
+        if (runtimeRole is null)
+            return;
+        await using var grant = new NpgsqlCommand($"""
+            GRANT USAGE ON SCHEMA {Schema} TO {runtimeRole};
+            GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {Schema} TO {runtimeRole};
+            GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {Schema} TO {runtimeRole};
+            """, connection);
+        await grant.ExecuteNonQueryAsync(ct);
+    }
+}
