@@ -80,6 +80,8 @@ var app = builder.Build();
 app.UseRequestIds();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+if (mode.ServesApi())
+    app.UseDashboardTokenExchange();
 app.UseAuthentication();
 app.MapHealth();
 if (mode.ServesApi())

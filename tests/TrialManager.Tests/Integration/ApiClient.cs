@@ -55,7 +55,7 @@ public sealed class ApiClient(HttpClient http)
 
     private static string Url(string path) =>
         path.StartsWith("/api", StringComparison.Ordinal) || path.StartsWith("/health", StringComparison.Ordinal) ||
-        path.StartsWith("/swagger", StringComparison.Ordinal)
+        path.StartsWith("/swagger", StringComparison.Ordinal) || path.StartsWith("/hangfire", StringComparison.Ordinal)
             ? path
             : "/api/v1" + path;
 }

@@ -36,9 +36,12 @@ public static class DashboardAccess
             };
         });
 
+    /// <summary>Before authentication: the token from the query string is authenticated as the request's bearer token.</summary>
+    public static void UseDashboardTokenExchange(this WebApplication app) =>
+        app.UseWhen(context => context.Request.Path.StartsWithSegments(Path), branch => branch.Use(ExchangeTokenForCookie));
+
     public static void MapDashboard(this WebApplication app)
     {
-        app.UseWhen(context => context.Request.Path.StartsWithSegments(Path), branch => branch.Use(ExchangeTokenForCookie));
         app.UseHangfireDashboard(Path, new DashboardOptions
         {
             Authorization = [],

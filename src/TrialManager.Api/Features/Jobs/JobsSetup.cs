@@ -60,6 +60,7 @@ public static class JobsSetup
             services.AddHangfireServer(options =>
             {
                 options.WorkerCount = jobs.GetValue("WorkerCount", 4);
+                options.Queues = jobs.GetSection("Queues").Get<string[]>() is { Length: > 0 } queues ? queues : ["default"];
                 options.SchedulePollingInterval = TimeSpan.FromSeconds(jobs.GetValue("SchedulePollSeconds", 15.0));
                 options.ShutdownTimeout = TimeSpan.FromSeconds(jobs.GetValue("ShutdownTimeoutSeconds", 15.0));
             });
