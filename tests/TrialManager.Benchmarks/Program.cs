@@ -24,6 +24,12 @@ namespace TrialManager.Benchmarks;
 
 public static class BenchmarkProgram
 {
+    /// <summary>
+    /// The set-up and measured rate that the two assessment figures share: the latency is measured at half the rate.
+    /// (Declared before <see cref="Figures"/>, since static fields are initialised in order.)
+    /// </summary>
+    private static readonly AssessmentSaves AssessmentSaves = new();
+
     /// <summary>Every figure this program knows, in the order `all` runs them. Add new figures here.</summary>
     private static readonly IFigure[] Figures =
     [
@@ -31,6 +37,8 @@ public static class BenchmarkProgram
         new AuditOverhead(),
         new AuditVerify(),
         new ConstrainedEnumeration(),
+        new AssessmentSaveRate(AssessmentSaves),
+        new AssessmentSaveLatency(AssessmentSaves),
     ];
 
     public static async Task<int> Main(string[] args)

@@ -1,5 +1,3 @@
-using Npgsql;
-using TrialManager.Api.Features.Audit;
 using TrialManager.Benchmarks.Infrastructure;
 
 namespace TrialManager.Benchmarks.Figures;
@@ -22,7 +20,7 @@ public sealed class ParticipantsCreate : IFigure
         var tag = $"bench-{Guid.NewGuid().ToString("N")[..8]}";
         var (api, trial) = await MeasureApiAsync(context, tag, ct);
         // The API host is stopped by now, so that it does not compete with pgbench for the CPU.
-        await EnsureStrandHeadsAsync(context.Database, trial.TrialId, ct);
+        await PgBench.EnsureStrandHeadsAsync(context.Database, trial.TrialId, Clients, ct);
         var reference = await PgBench.RunAsync(context.Database.ConnectionString, PgBenchScript(trial, tag), Clients, threads: 2,
             context.Settings, ct);
 
@@ -43,24 +41,6 @@ public sealed class ParticipantsCreate : IFigure
         var load = await Enrolments.RunAsync(Name, client, trial, tag, Clients, context.Settings.WarmUp, context.Settings.Measured, ct);
         Console.Error.WriteLine($"[{Name}] API: {load.Succeeded} enrolments in {load.Elapsed.TotalSeconds:F1} s");
         return (load.PerSecond, trial);
-    }
-
-    /// <summary>
-    /// pgbench client n appends to strand n of the trial's chain (below); the API has made strands 0-7 already when
-    /// it wrote the set-up, but a head per client is made sure of here, the way the API makes them (at sequence 0).
-    /// </summary>
-    private static async Task EnsureStrandHeadsAsync(BenchDatabase database, Guid trialId, CancellationToken ct)
-    {
-        await using var connection = await database.OpenConnectionAsync(ct);
-        await using var command = new NpgsqlCommand("""
-            INSERT INTO audit_strand_heads (chain_id, strand, sequence, hash)
-            SELECT @chain, s, 0, @genesis FROM generate_series(0, @clients - 1) AS s
-            ON CONFLICT DO NOTHING
-            """, connection);
-        command.Parameters.AddWithValue("chain", trialId);
-        command.Parameters.AddWithValue("genesis", AuditChain.Genesis);
-        command.Parameters.AddWithValue("clients", Clients);
-        await command.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>

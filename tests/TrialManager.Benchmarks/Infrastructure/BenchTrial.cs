@@ -46,7 +46,7 @@ public sealed record BenchTrial(Guid TrialId, Guid SiteId, Guid ClusterId, Guid 
     }
 
     /// <summary>Sends JSON and returns the JSON answer; a refusal stops the set-up with the API's problem details.</summary>
-    private static async Task<JsonElement> SendAsync(HttpClient client, HttpMethod method, string path, object body, CancellationToken ct)
+    internal static async Task<JsonElement> SendAsync(HttpClient client, HttpMethod method, string path, object body, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body) };
         using var response = await client.SendAsync(request, ct);

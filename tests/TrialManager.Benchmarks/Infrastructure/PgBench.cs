@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Npgsql;
+using TrialManager.Api.Features.Audit;
 
 namespace TrialManager.Benchmarks.Infrastructure;
 
@@ -30,6 +31,25 @@ public static partial class PgBench
         {
             File.Delete(file);
         }
+    }
+
+    /// <summary>
+    /// The scripts that write audit events have pgbench client n append to strand n of the trial's chain; the API
+    /// has made strands 0-7 already when it wrote the set-up, but a head per client is made sure of here, the way
+    /// the API makes them (at sequence 0).
+    /// </summary>
+    public static async Task EnsureStrandHeadsAsync(BenchDatabase database, Guid trialId, int clients, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO audit_strand_heads (chain_id, strand, sequence, hash)
+            SELECT @chain, s, 0, @genesis FROM generate_series(0, @clients - 1) AS s
+            ON CONFLICT DO NOTHING
+            """, connection);
+        command.Parameters.AddWithValue("chain", trialId);
+        command.Parameters.AddWithValue("genesis", AuditChain.Genesis);
+        command.Parameters.AddWithValue("clients", clients);
+        await command.ExecuteNonQueryAsync(ct);
     }
 
     private static async Task<double> RunOnceAsync(string connectionString, string file, int clients, int threads, int seconds,

@@ -44,11 +44,18 @@ public static class SaveAssessment
             if (NoFollowUp.Contains(participant.Status))
                 throw ProblemException.Conflict(
                     $"The participant is {KebabCaseEnumConverter<ParticipantStatus>.ToWord(participant.Status)}: no assessment can be recorded.");
-            var timepoint = await db.Timepoints.AsNoTracking().SingleOrDefaultAsync(t => t.TrialId == command.TrialId && t.Code == command.TimepointCode, ct)
-                ?? throw ProblemException.NotFound("timepoint");
+            // The timepoint and whether the instrument is due there in one round trip: a save is mostly round trips.
             var kind = KebabCaseEnumConverter<ParticipantKind>.ToWord(participant.Kind);
-            if (!await db.ScheduleEntries.AnyAsync(e => e.TrialId == command.TrialId && e.TimepointCode == command.TimepointCode
-                    && e.InstrumentCode == command.InstrumentCode && e.ParticipantKind == kind, ct))
+            var timepoint = await db.Timepoints.Where(t => t.TrialId == command.TrialId && t.Code == command.TimepointCode)
+                .Select(t => new
+                {
+                    t.OffsetDays, t.WindowDaysBefore, t.WindowDaysAfter,
+                    Scheduled = db.ScheduleEntries.Any(e => e.TrialId == command.TrialId && e.TimepointCode == command.TimepointCode
+                        && e.InstrumentCode == command.InstrumentCode && e.ParticipantKind == kind),
+                })
+                .SingleOrDefaultAsync(ct)
+                ?? throw ProblemException.NotFound("timepoint");
+            if (!timepoint.Scheduled)
                 throw ProblemException.Invalid("instrumentCode", "scheduled",
                     $"{command.InstrumentCode} is not scheduled at {command.TimepointCode} for a {kind} participant.");
 
@@ -56,12 +63,14 @@ public static class SaveAssessment
                 && a.TimepointCode == command.TimepointCode && a.InstrumentCode == command.InstrumentCode, ct);
             CheckPrecondition(existing, command.IfMatch);
             var status = CheckStatus(existing, command.Body);
-            var version = existing?.InstrumentVersion
-                ?? await db.Instruments.Where(i => i.TrialId == command.TrialId && i.Code == command.InstrumentCode)
-                    .MaxAsync(i => (int?)i.Version, ct)
+            // The version the assessment was entered with, or for a new one the latest, with its definition in the same round trip.
+            var entered = existing?.InstrumentVersion;
+            var instrument = await db.Instruments
+                .Where(i => i.TrialId == command.TrialId && i.Code == command.InstrumentCode && (entered == null || i.Version == entered))
+                .OrderByDescending(i => i.Version).Select(i => new { i.Version, i.Definition }).FirstOrDefaultAsync(ct)
                 ?? throw ProblemException.NotFound("instrument");
-            var definition = InstrumentDefinition.FromJson(await db.Instruments
-                .Where(i => i.TrialId == command.TrialId && i.Code == command.InstrumentCode && i.Version == version).Select(i => i.Definition).SingleAsync(ct));
+            var version = instrument.Version;
+            var definition = InstrumentDefinition.FromJson(instrument.Definition);
 
             var answers = command.Body.Answers ?? [];
             var problems = InstrumentRules.CheckAnswers(definition, answers, status == "complete").ToList();
