@@ -21,6 +21,21 @@ if [ -z "${ConnectionStrings__TrialManager:-}" ]; then
   export ConnectionStrings__TrialManagerMigrations="$server;Username=trialmanager;Password=$owner_password"
   echo "Database: local PostgreSQL, database trialmanager on port $PGPORT"
 fi
+if [ -z "${Smtp__Host:-}" ]; then
+  # A development SMTP server that keeps every mail for inspection instead of delivering it.
+  smtp4dev="$repo_root/.local/tools/smtp4dev"
+  if [ ! -x "$smtp4dev" ]; then
+    echo "Installing smtp4dev (development SMTP server)..."
+    dotnet tool install Rnwood.Smtp4dev --version 3.15.0 --tool-path "$repo_root/.local/tools" >/dev/null
+  fi
+  if ! (exec 3<>/dev/tcp/127.0.0.1/2525) 2>/dev/null; then
+    nohup "$smtp4dev" --urls=http://127.0.0.1:5081 --smtpport=2525 --imapport=1143 --db="" \
+      >"$repo_root/.local/smtp4dev.log" 2>&1 &
+  fi
+  export Smtp__Host=127.0.0.1 Smtp__Port=2525 Smtp__UseTls=false Smtp__From=trialmanager@localhost
+  smtp_ui="http://127.0.0.1:5081 (smtp4dev)"
+fi
+export Exports__Path="${Exports__Path:-$repo_root/.local/exports}"
 export Bootstrap__AdminToken="${Bootstrap__AdminToken:-tm_admin_$(local_secret admin-token)}"
 url="${TRIALMANAGER_URL:-http://127.0.0.1:5080}"
 export ASPNETCORE_URLS="$url"
@@ -32,6 +47,8 @@ cat <<MSG
 
   TrialManager API  $url/api/v1
   Swagger UI        $url/swagger
+  Jobs dashboard    $url/hangfire?access_token=<admin token>
+  Mail              ${smtp_ui:-SMTP at $Smtp__Host:${Smtp__Port:-25}}
   Admin token       $Bootstrap__AdminToken
                     (the first system admin is created with it when the database has none)
 

@@ -54,6 +54,25 @@ public sealed class DeploymentFilesTests
     }
 
     [Test]
+    public void Compose_runs_an_api_and_a_worker_that_share_the_database_the_export_files_and_the_smtp_server()
+    {
+        var services = Map(Compose(), "services");
+        var api = Map(Map(services, "api"), "environment");
+        var worker = Map(Map(services, "worker"), "environment");
+        Assert.Multiple(() =>
+        {
+            Assert.That(api["Hosting__Mode"].ToString(), Is.EqualTo("api"));
+            Assert.That(worker["Hosting__Mode"].ToString(), Is.EqualTo("worker"));
+            foreach (var setting in new[] { "ConnectionStrings__TrialManager", "Smtp__Host", "Smtp__Port", "Exports__Path" })
+                Assert.That(worker[setting].ToString(), Is.EqualTo(api[setting].ToString()), setting);
+            Assert.That(api["Smtp__Host"].ToString(), Is.EqualTo("smtp"));
+            Assert.That(Map(services, "smtp")["image"].ToString(), Does.StartWith("rnwood/smtp4dev"));
+            var volumes = new[] { "api", "worker" }.Select(s => ((YamlSequenceNode)Map(services, s)["volumes"]).Children.Select(v => v.ToString()));
+            Assert.That(volumes.Select(v => v.Single(x => x.StartsWith("exports:"))).Distinct().Count(), Is.EqualTo(1));
+        });
+    }
+
+    [Test]
     public void Compose_commits_no_secret_beyond_development_defaults()
     {
         var text = File.ReadAllText(RepoFile("docker-compose.yml"));
