@@ -40,6 +40,7 @@ services.AddScoped<AuditChainStore>();
 services.AddScoped<AccessAudit>();
 services.AddScoped<TrialManager.Api.Features.Randomisation.ArmVisibility>();
 services.AddScoped<TrialManager.Api.Features.Randomisation.AllocatedViews>();
+services.AddSingleton<TrialManager.Api.Features.Outcomes.PublishedInstruments>();
 services.AddDbContextPool<TrialManagerDbContext>((sp, options) => options
     .UseTrialManagerDatabase(sp.GetRequiredService<Npgsql.NpgsqlDataSource>())
     .AddInterceptors(sp.GetRequiredService<AuditInterceptor>()));

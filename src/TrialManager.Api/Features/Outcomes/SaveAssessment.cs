@@ -34,43 +34,43 @@ public static class SaveAssessment
 
     private static readonly ParticipantStatus[] NoFollowUp = [ParticipantStatus.WithdrawnFollowUp, ParticipantStatus.WithdrawnData, ParticipantStatus.Died];
 
-    public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, CurrentUser user, TimeProvider clock)
+    public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, CurrentUser user, TimeProvider clock,
+        PublishedInstruments instruments)
         : ICommandHandler<Command, (AssessmentView, bool)>
     {
         public async ValueTask<(AssessmentView, bool)> Handle(Command command, CancellationToken ct)
         {
-            var participant = await ReadParticipants.Visible(db, caller).SingleOrDefaultAsync(p => p.Id == command.ParticipantId, ct)
-                ?? throw ProblemException.NotFound("participant");
-            if (NoFollowUp.Contains(participant.Status))
-                throw ProblemException.Conflict(
-                    $"The participant is {KebabCaseEnumConverter<ParticipantStatus>.ToWord(participant.Status)}: no assessment can be recorded.");
-            // The timepoint and whether the instrument is due there in one round trip: a save is mostly round trips.
-            var kind = KebabCaseEnumConverter<ParticipantKind>.ToWord(participant.Kind);
-            var timepoint = await db.Timepoints.Where(t => t.TrialId == command.TrialId && t.Code == command.TimepointCode)
-                .Select(t => new
+            // Everything the save depends on in one round trip: a save is mostly round trips.
+            var found = await ReadParticipants.Visible(db, caller).Where(p => p.Id == command.ParticipantId)
+                .Select(p => new
                 {
-                    t.OffsetDays, t.WindowDaysBefore, t.WindowDaysAfter,
-                    Scheduled = db.ScheduleEntries.Any(e => e.TrialId == command.TrialId && e.TimepointCode == command.TimepointCode
-                        && e.InstrumentCode == command.InstrumentCode && e.ParticipantKind == kind),
+                    p.Status, p.Kind, p.BaselineDate,
+                    Timepoint = db.Timepoints.FirstOrDefault(t => t.TrialId == command.TrialId && t.Code == command.TimepointCode),
+                    ScheduledFor = db.ScheduleEntries.Where(e => e.TrialId == command.TrialId && e.TimepointCode == command.TimepointCode
+                        && e.InstrumentCode == command.InstrumentCode).Select(e => e.ParticipantKind).ToList(),
+                    Existing = db.Assessments.FirstOrDefault(a => a.ParticipantId == p.Id
+                        && a.TimepointCode == command.TimepointCode && a.InstrumentCode == command.InstrumentCode),
+                    LatestVersion = db.Instruments.Where(i => i.TrialId == command.TrialId && i.Code == command.InstrumentCode)
+                        .Max(i => (int?)i.Version),
                 })
                 .SingleOrDefaultAsync(ct)
-                ?? throw ProblemException.NotFound("timepoint");
-            if (!timepoint.Scheduled)
+                ?? throw ProblemException.NotFound("participant");
+            if (NoFollowUp.Contains(found.Status))
+                throw ProblemException.Conflict(
+                    $"The participant is {KebabCaseEnumConverter<ParticipantStatus>.ToWord(found.Status)}: no assessment can be recorded.");
+            var timepoint = found.Timepoint ?? throw ProblemException.NotFound("timepoint");
+            var kind = KebabCaseEnumConverter<ParticipantKind>.ToWord(found.Kind);
+            if (!found.ScheduledFor.Contains(kind))
                 throw ProblemException.Invalid("instrumentCode", "scheduled",
                     $"{command.InstrumentCode} is not scheduled at {command.TimepointCode} for a {kind} participant.");
 
-            var existing = await db.Assessments.SingleOrDefaultAsync(a => a.ParticipantId == participant.Id
-                && a.TimepointCode == command.TimepointCode && a.InstrumentCode == command.InstrumentCode, ct);
+            var existing = found.Existing;
             CheckPrecondition(existing, command.IfMatch);
             var status = CheckStatus(existing, command.Body);
-            // The version the assessment was entered with, or for a new one the latest, with its definition in the same round trip.
-            var entered = existing?.InstrumentVersion;
-            var instrument = await db.Instruments
-                .Where(i => i.TrialId == command.TrialId && i.Code == command.InstrumentCode && (entered == null || i.Version == entered))
-                .OrderByDescending(i => i.Version).Select(i => new { i.Version, i.Definition }).FirstOrDefaultAsync(ct)
+            // The version the assessment was entered with, or for a new one the latest.
+            var version = existing?.InstrumentVersion ?? found.LatestVersion ?? throw ProblemException.NotFound("instrument");
+            var definition = await instruments.DefinitionAsync(db, command.TrialId, command.InstrumentCode, version, ct)
                 ?? throw ProblemException.NotFound("instrument");
-            var version = instrument.Version;
-            var definition = InstrumentDefinition.FromJson(instrument.Definition);
 
             var answers = command.Body.Answers ?? [];
             var problems = InstrumentRules.CheckAnswers(definition, answers, status == "complete").ToList();
@@ -81,11 +81,11 @@ public static class SaveAssessment
             if (problems.Count > 0)
                 throw ProblemException.Invalid(problems);
 
-            var window = FollowUpWindows.For(participant.BaselineDate, timepoint.OffsetDays, timepoint.WindowDaysBefore, timepoint.WindowDaysAfter);
+            var window = FollowUpWindows.For(found.BaselineDate, timepoint.OffsetDays, timepoint.WindowDaysBefore, timepoint.WindowDaysAfter);
             var outside = FollowUpWindows.DaysOutside(window, command.Body.AssessedOn!.Value);
             var assessment = existing ?? new Assessment
             {
-                Id = Guid.CreateVersion7(clock.GetUtcNow()), TrialId = command.TrialId, ParticipantId = participant.Id,
+                Id = Guid.CreateVersion7(clock.GetUtcNow()), TrialId = command.TrialId, ParticipantId = command.ParticipantId,
                 TimepointCode = command.TimepointCode, InstrumentCode = command.InstrumentCode, Answers = "{}", Scores = "{}", Status = status,
             };
             assessment.InstrumentVersion = version;
