@@ -48,7 +48,8 @@ public static class SaveAssessment
                     Timepoint = db.Timepoints.FirstOrDefault(t => t.TrialId == command.TrialId && t.Code == command.TimepointCode),
                     ScheduledFor = db.ScheduleEntries.Where(e => e.TrialId == command.TrialId && e.TimepointCode == command.TimepointCode
                         && e.InstrumentCode == command.InstrumentCode).Select(e => e.ParticipantKind).ToList(),
-                    Existing = db.Assessments.FirstOrDefault(a => a.ParticipantId == p.Id
+                    // By the command's id, not p.Id: uncorrelated, it is a LIMIT 1 on the unique index, not a window over the table.
+                    Existing = db.Assessments.FirstOrDefault(a => a.ParticipantId == command.ParticipantId
                         && a.TimepointCode == command.TimepointCode && a.InstrumentCode == command.InstrumentCode),
                     LatestVersion = db.Instruments.Where(i => i.TrialId == command.TrialId && i.Code == command.InstrumentCode)
                         .Max(i => (int?)i.Version),
