@@ -13,9 +13,14 @@ public sealed class TestDatabase : IAsyncDisposable
     /// <summary>The role the API runs as, as in production: it owns nothing and may only insert and read the audit trail.</summary>
     public const string RuntimeRole = "trialmanager_test_app";
 
-    /// <summary>One password per test run: every database of the run shares the role, and hosts keep connecting with it.</summary>
-    private static readonly Lazy<string> RuntimePassword =
-        new(() => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)));
+    /// <summary>
+    /// The runtime role is shared by every database of every run on this server, and setting its password again must
+    /// not lock out a run that is still going (test runs of several checkouts can overlap): so the password follows
+    /// from the superuser's, the same for all of them.
+    /// </summary>
+    private static string RuntimePassword(string adminConnection) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes("runtime:" + new NpgsqlConnectionStringBuilder(adminConnection).Password)))[..32];
 
     private TestDatabase(string adminConnection, string name, string runtimePassword)
     {
@@ -39,7 +44,7 @@ public sealed class TestDatabase : IAsyncDisposable
         var admin = Environment.GetEnvironmentVariable("TRIALMANAGER_TEST_ADMIN_CONNECTION")
             ?? throw new InvalidOperationException(
                 "TRIALMANAGER_TEST_ADMIN_CONNECTION is not set: run the tests with deploy/local/test.sh, which sets up PostgreSQL.");
-        var password = RuntimePassword.Value;
+        var password = RuntimePassword(admin);
         var database = new TestDatabase(admin, $"trialmanager_test_{DateTime.UtcNow:yyyyMMddHHmmss}_{Random.Shared.Next(100000):D5}", password);
         await database.ExecuteAsAdminAsync($"CREATE DATABASE {database.Name}");
         await database.ExecuteAsAdminAsync($"""

@@ -48,7 +48,7 @@ public sealed class ReminderFixture
 
         var items = (await api.Get($"{world.Path}/instruments/QPR", world.ResearcherA))["items"].AsArray()
             .Select(i => i!["code"]!.GetValue<string>()).ToList();
-        await Expect(HttpStatusCode.OK, api.Put(OutcomeFixture.AssessmentPath(world, fixture.Ids["done"], "12m", "QPR"),
+        await Expect(HttpStatusCode.Created, api.Put(OutcomeFixture.AssessmentPath(world, fixture.Ids["done"], "12m", "QPR"),
             new { answers = OutcomeFixture.All(items, 2), status = "complete", assessedOn = fixture.Today.AddDays(-1) }, world.ResearcherA));
         await Expect(HttpStatusCode.OK, api.Patch($"{world.Path}/participants/{fixture.Ids["not-due"]}",
             new { status = "withdrawn-follow-up", reason = "moved away" }, world.ResearcherA));
