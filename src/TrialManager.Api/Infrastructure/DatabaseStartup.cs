@@ -44,7 +44,7 @@ public static partial class DatabaseStartup
         if (app.Configuration.GetConnectionString(MigrationsConnectionName) is { Length: > 0 } jobsOwner)
             await JobsSetup.InstallSchemaAsync(jobsOwner, RuntimeRole(db), stopping);
         else
-            await JobsSetup.InstallSchemaAsync(db.Database.GetConnectionString()!, null, stopping);
+            await JobsSetup.InstallSchemaAsync(app.Configuration.GetConnectionString(TrialManagerDatabase.ConnectionStringName)!, null, stopping);
         if ((await db.Database.GetPendingMigrationsAsync(stopping)).Any())
         {
             logger.LogWarning("The database has pending migrations; the service is not ready until they are applied");
