@@ -25,6 +25,11 @@ export Bootstrap__AdminToken="${Bootstrap__AdminToken:-tm_admin_$(local_secret a
 url="${TRIALMANAGER_URL:-http://127.0.0.1:5080}"
 export ASPNETCORE_URLS="$url"
 export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
+# Reminder digests go to a development mail server: `dotnet tool install -g Rnwood.Smtp4dev`, then
+# `smtp4dev --smtpport=2525 --urls=http://127.0.0.1:5081` shows them at http://127.0.0.1:5081.
+export Smtp__Host="${Smtp__Host:-127.0.0.1}"
+export Smtp__Port="${Smtp__Port:-2525}"
+export Smtp__UseTls="${Smtp__UseTls:-false}"
 
 echo "Building..."
 dotnet build src/TrialManager.Api -c Release -v quiet -nologo >/dev/null
@@ -34,6 +39,7 @@ cat <<MSG
   Swagger UI        $url/swagger
   Admin token       $Bootstrap__AdminToken
                     (the first system admin is created with it when the database has none)
+  Reminder e-mail   SMTP $Smtp__Host:$Smtp__Port (smtp4dev --smtpport=2525 --urls=http://127.0.0.1:5081)
 
 MSG
 exec dotnet run --project src/TrialManager.Api -c Release --no-build --no-launch-profile

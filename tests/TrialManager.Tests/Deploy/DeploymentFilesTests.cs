@@ -54,6 +54,19 @@ public sealed class DeploymentFilesTests
     }
 
     [Test]
+    public void Compose_sends_reminder_mail_to_a_development_smtp_server()
+    {
+        var services = Map(Compose(), "services");
+        var environment = Map(Map(services, "api"), "environment");
+        Assert.Multiple(() =>
+        {
+            Assert.That(Map(services, "smtp4dev")["image"].ToString(), Does.StartWith("rnwood/smtp4dev"));
+            Assert.That(environment["Smtp__Host"].ToString(), Is.EqualTo("smtp4dev"));
+            Assert.That(environment["Smtp__Port"].ToString(), Is.EqualTo("25"));
+        });
+    }
+
+    [Test]
     public void Compose_commits_no_secret_beyond_development_defaults()
     {
         var text = File.ReadAllText(RepoFile("docker-compose.yml"));
