@@ -168,6 +168,19 @@ public sealed class ReminderJobTests : IntegrationTest
     }
 
     [Test]
+    public async Task Runs_at_the_same_time_send_each_digest_once()
+    {
+        await ReminderFixture.CreateAsync(Api, await NewTrialAsync());
+        var sent = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(RunJobAsync)));
+        Assert.Multiple(() =>
+        {
+            Assert.That(sent.Sum(), Is.EqualTo(2));
+            Assert.That(_smtp.Messages, Has.Count.EqualTo(2));
+        });
+        Assert.That(await Db.ScalarAsync<long>("SELECT count(*) FROM sent_reminders"), Is.EqualTo(7));
+    }
+
+    [Test]
     public async Task A_locked_trial_sends_no_reminders()
     {
         var fixture = await ReminderFixture.CreateAsync(Api, await NewTrialAsync());
