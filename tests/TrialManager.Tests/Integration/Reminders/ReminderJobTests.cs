@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 using TrialManager.Api.Features.Reminders;
@@ -6,36 +7,34 @@ using TrialManager.Api.Features.Reminders;
 namespace TrialManager.Tests.Integration.Reminders;
 
 /// <summary>
-/// The `follow-up-reminders` job, run from a host whose SMTP settings point at an in-process SMTP server. The job is
-/// run directly (as Hangfire would, from a DI scope) so that no other host's worker can pick it up.
+/// The `follow-up-reminders` job with SMTP settings that point at an in-process SMTP server. The job is made from a
+/// DI scope of the test host, as Hangfire makes it, with those settings laid over the host's; it runs directly so that
+/// no host's worker picks it up in the middle of another test, and no extra host holds database connections.
 /// </summary>
 public sealed class ReminderJobTests : IntegrationTest
 {
     private SmtpSink _smtp = null!;
-    private ApiFactory _host = null!;
 
     [OneTimeSetUp]
-    public void StartHost()
-    {
-        _smtp = new SmtpSink();
-        _host = new ApiFactory(TestHost.Database, _smtp.Settings());
-        _host.StartServer();
-    }
+    public void StartSmtp() => _smtp = new SmtpSink();
 
     [OneTimeTearDown]
-    public async Task StopHostAsync()
-    {
-        await _host.DisposeAsync();
-        await _smtp.DisposeAsync();
-    }
+    public async Task StopSmtpAsync() => await _smtp.DisposeAsync();
 
     [SetUp]
     public void ResetMail() => _smtp.Reset();
 
-    private async Task<int> RunJobAsync()
+    private Task<int> RunJobAsync() => RunJobAsync(_smtp.Settings());
+
+    private static async Task<int> RunJobAsync(Dictionary<string, string?> settings)
     {
-        using var scope = _host.Services.CreateScope();
-        return await scope.ServiceProvider.GetRequiredService<FollowUpReminderJob>().SendDigestsAsync(CancellationToken.None);
+        using var scope = TestHost.Factory.Services.CreateScope();
+        var configuration = new ConfigurationBuilder()
+            .AddConfiguration(scope.ServiceProvider.GetRequiredService<IConfiguration>())
+            .AddInMemoryCollection(settings)
+            .Build();
+        var job = ActivatorUtilities.CreateInstance<FollowUpReminderJob>(scope.ServiceProvider, (IConfiguration)configuration);
+        return await job.SendDigestsAsync(CancellationToken.None);
     }
 
     private async Task<string> EmailOfAsync(string token) => (await Api.Get("/me", token))["email"].GetValue<string>();
@@ -120,9 +119,9 @@ public sealed class ReminderJobTests : IntegrationTest
     [Test]
     public async Task An_smtp_failure_records_nothing_and_a_later_run_sends()
     {
-        var fixture = await ReminderFixture.CreateAsync(Api, await NewTrialAsync());
+        await ReminderFixture.CreateAsync(Api, await NewTrialAsync());
         _smtp.Refusing = true;
-        Assert.That(RunJobAsync, Throws.InvalidOperationException.With.Message.Contains("2 follow-up digest(s) failed"));
+        Assert.That(() => RunJobAsync(), Throws.InvalidOperationException.With.Message.Contains("2 follow-up digest(s) failed"));
         Assert.That(await Db.ScalarAsync<long>("SELECT count(*) FROM sent_reminders"), Is.Zero);
         Assert.That(_smtp.Messages, Is.Empty);
 
@@ -130,7 +129,6 @@ public sealed class ReminderJobTests : IntegrationTest
         Assert.That(await RunJobAsync(), Is.EqualTo(2));
         Assert.That(_smtp.Messages, Has.Count.EqualTo(2));
         Assert.That(await Db.ScalarAsync<long>("SELECT count(*) FROM sent_reminders"), Is.EqualTo(7));
-        _ = fixture;
     }
 
     [Test]
@@ -139,7 +137,7 @@ public sealed class ReminderJobTests : IntegrationTest
         var fixture = await ReminderFixture.CreateAsync(Api, await NewTrialAsync());
         var emailB = await EmailOfAsync(fixture.World.ResearcherB);
         _smtp.RefusedRecipient = emailB;
-        Assert.That(RunJobAsync, Throws.InvalidOperationException.With.Message.Contains("1 follow-up digest(s) failed"));
+        Assert.That(() => RunJobAsync(), Throws.InvalidOperationException.With.Message.Contains("1 follow-up digest(s) failed"));
         Assert.That(_smtp.Messages.Single().To.Mailboxes.Single().Address, Is.Not.EqualTo(emailB));
 
         _smtp.Reset();
@@ -150,21 +148,13 @@ public sealed class ReminderJobTests : IntegrationTest
     [Test]
     public async Task An_unreachable_server_fails_the_run_and_records_nothing()
     {
-        var fixture = await ReminderFixture.CreateAsync(Api, await NewTrialAsync());
+        await ReminderFixture.CreateAsync(Api, await NewTrialAsync());
         var closed = new SmtpSink();
-        var port = closed.Port;
+        var unreachable = closed.Settings();
         await closed.DisposeAsync();
-        await using var host = new ApiFactory(TestHost.Database, new Dictionary<string, string?>
-        {
-            ["Smtp:Host"] = "127.0.0.1", ["Smtp:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        });
-        host.StartServer();
-        using (var scope = host.Services.CreateScope())
-            Assert.That(() => scope.ServiceProvider.GetRequiredService<FollowUpReminderJob>().RunAsync(CancellationToken.None),
-                Throws.InvalidOperationException);
+        Assert.That(() => RunJobAsync(unreachable), Throws.InvalidOperationException.With.Message.Contains("2 follow-up digest(s) failed"));
         Assert.That(await Db.ScalarAsync<long>("SELECT count(*) FROM sent_reminders"), Is.Zero);
         Assert.That(await RunJobAsync(), Is.EqualTo(2));
-        _ = fixture;
     }
 
     [Test]
