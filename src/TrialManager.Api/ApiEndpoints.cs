@@ -3,6 +3,7 @@ using TrialManager.Api.Features.Audit;
 using TrialManager.Api.Features.Jobs;
 using TrialManager.Api.Features.Outcomes;
 using TrialManager.Api.Features.Participants;
+using TrialManager.Api.Features.Reminders;
 using TrialManager.Api.Features.Reports;
 using TrialManager.Api.Features.Randomisation;
 using TrialManager.Api.Features.Trials;
@@ -56,6 +57,7 @@ public static class ApiEndpoints
         DataQueries.Map(trial);
         AssessorBlinding.Map(trial);
         TrialReports.Map(trial);
+        ReadReminders.Map(trial);
 
         ReadAuditTrail.Map(trial);
         VerifyAuditTrail.Map(trial);

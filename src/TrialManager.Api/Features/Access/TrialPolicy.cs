@@ -35,6 +35,7 @@ public enum TrialPermission
     AnswerQueries,
     RecordBlinding,
     ReadReports,
+    ReadReminders,
 }
 
 public enum TrialAccess
@@ -103,6 +104,8 @@ public static class TrialPolicy
         // Assessors record guesses and breaches; the blind is theirs. (After lock too: a breach may surface late.)
         [TrialPermission.RecordBlinding] = new([TrialRole.Researcher]),
         [TrialPermission.ReadReports] = new(AllRoles),
+        // Who follows participants up: the manager and monitors for the whole trial, researchers for their sites.
+        [TrialPermission.ReadReminders] = new([TrialRole.TrialManager, TrialRole.Researcher, TrialRole.Monitor]),
     };
 
     public static TrialAccess Decide(TrialPermission permission, bool isSystemAdmin, TrialRole? role, TrialStatus status)

@@ -207,6 +207,7 @@ public static class AccessMatrix
             Trial(201, [ResearcherA, ResearcherB])),
         new($"GET {Trials}/reports/consort", c => new MatrixRequest(Get, $"{c.T}/reports/consort"), Trial(200, AllMembers)),
         new($"GET {Trials}/reports/blinding", c => new MatrixRequest(Get, $"{c.T}/reports/blinding"), Trial(200, AllMembers)),
+        new($"GET {Trials}/reminders", c => new MatrixRequest(Get, $"{c.T}/reminders"), Trial(200, [Manager, ResearcherA, ResearcherB, TrialMonitor])),
 
         new($"GET {Trials}/audit", c => new MatrixRequest(Get, $"{c.T}/audit"), Trial(200, Auditors)),
         new($"GET {Trials}/audit/export", c => new MatrixRequest(Get, $"{c.T}/audit/export?format=jsonl"), Trial(200, Auditors)),
