@@ -35,6 +35,8 @@ public enum TrialPermission
     AnswerQueries,
     RecordBlinding,
     ReadReports,
+    RequestExports,
+    ReadExports,
 }
 
 public enum TrialAccess
@@ -63,6 +65,8 @@ public static class TrialPolicy
     private static readonly TrialRole[] DataEntry = [TrialRole.TrialManager, TrialRole.Researcher];
     private static readonly TrialRole[] Auditors = [TrialRole.TrialManager, TrialRole.Monitor];
     private static readonly TrialRole[] Unblinded = [TrialRole.TrialManager, TrialRole.UnblindedStatistician];
+    private static readonly TrialRole[] ExportReaders =
+        [TrialRole.TrialManager, TrialRole.Statistician, TrialRole.UnblindedStatistician, TrialRole.Monitor];
 
     private static readonly Dictionary<TrialPermission, Rule> Rules = new()
     {
@@ -103,6 +107,10 @@ public static class TrialPolicy
         // Assessors record guesses and breaches; the blind is theirs. (After lock too: a breach may surface late.)
         [TrialPermission.RecordBlinding] = new([TrialRole.Researcher]),
         [TrialPermission.ReadReports] = new(AllRoles),
+        // Extracts are for analysis and monitoring, blinded unless an unblinded role asks otherwise; researchers collect
+        // the data and have no use for them. Not a change to trial data: the final analysis needs extracts after lock.
+        [TrialPermission.RequestExports] = new(ExportReaders),
+        [TrialPermission.ReadExports] = new(ExportReaders),
     };
 
     public static TrialAccess Decide(TrialPermission permission, bool isSystemAdmin, TrialRole? role, TrialStatus status)
