@@ -29,6 +29,8 @@ public sealed class FolderExportStorage(string root) : IExportStorage
 {
     private const int BufferSize = 1 << 16;
 
+    public string Root => root;
+
     public Task<Stream> OpenWriteAsync(string key, CancellationToken ct)
     {
         var path = PathOf(key);
