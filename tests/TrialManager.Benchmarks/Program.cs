@@ -31,6 +31,8 @@ public static class BenchmarkProgram
         new AuditOverhead(),
         new AuditVerify(),
         new ConstrainedEnumeration(),
+        new ExportCsvSeconds(),
+        new ExportCsvPeakMemory(),
     ];
 
     public static async Task<int> Main(string[] args)
