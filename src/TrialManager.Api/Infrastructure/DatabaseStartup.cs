@@ -44,7 +44,8 @@ public static partial class DatabaseStartup
         if (app.Configuration.GetConnectionString(MigrationsConnectionName) is { Length: > 0 } jobsOwner)
             await JobsSetup.InstallSchemaAsync(jobsOwner, RuntimeRole(db), stopping);
         else
-            await JobsSetup.InstallSchemaAsync(db.Database.GetConnectionString()!, null, stopping);
+            // From the settings, not from the open DbContext: Npgsql drops the password from a connection string once used.
+            await JobsSetup.InstallSchemaAsync(app.Configuration.GetConnectionString(TrialManagerDatabase.ConnectionStringName)!, null, stopping);
         if ((await db.Database.GetPendingMigrationsAsync(stopping)).Any())
         {
             logger.LogWarning("The database has pending migrations; the service is not ready until they are applied");

@@ -143,8 +143,8 @@ public sealed record ExportCsvMeasurement(double ExportSeconds, double CopySecon
     private static async Task<double> CopyAsync(NpgsqlConnection connection, Guid trialId, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        await using var copy = await connection.BeginRawBinaryCopyAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, ReferenceSql, trialId), ct);
-        var buffer = new byte[1 << 16];
+        using var copy = await connection.BeginTextExportAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, ReferenceSql, trialId), ct);
+        var buffer = new char[1 << 16];
         while (await copy.ReadAsync(buffer, ct) > 0)
         {
         }
@@ -185,9 +185,12 @@ public sealed record ExportCsvMeasurement(double ExportSeconds, double CopySecon
         await sampling.CancelAsync();
         await sampler;
 
-        await using var status = new NpgsqlCommand($"SELECT status FROM exports WHERE id = '{exportId}'", connection);
-        if (await status.ExecuteScalarAsync(ct) is not "succeeded")
-            throw new InvalidOperationException($"The export {exportId} did not succeed.");
+        // The export must have written every item value (and a score per assessment) in the long file.
+        await using var check = new NpgsqlCommand(
+            $"SELECT (row_counts ->> 'assessments_long.csv')::bigint FROM exports WHERE id = '{exportId}' AND status = 'succeeded'", connection);
+        const long expected = (long)Participants * 4 * (Items + 1);
+        if (await check.ExecuteScalarAsync(ct) is not long rows || rows != expected)
+            throw new InvalidOperationException($"The export {exportId} did not succeed with {expected} long-form rows.");
         return (seconds, (peak - baseline) / (1024.0 * 1024.0));
     }
 
