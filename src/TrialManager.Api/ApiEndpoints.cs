@@ -1,5 +1,6 @@
 using TrialManager.Api.Features.Access;
 using TrialManager.Api.Features.Audit;
+using TrialManager.Api.Features.Exports;
 using TrialManager.Api.Features.Jobs;
 using TrialManager.Api.Features.Outcomes;
 using TrialManager.Api.Features.Participants;
@@ -25,6 +26,7 @@ public static class ApiEndpoints
         ReadAuditTrail.MapSystem(api);
         ManageInstruments.MapLibrary(api);
         RecurringJobs.Map(api);
+        ReadExport.Map(api);
 
         CreateTrial.Map(api);
         ListTrials.Map(api);
@@ -58,6 +60,7 @@ public static class ApiEndpoints
         AssessorBlinding.Map(trial);
         TrialReports.Map(trial);
         ReadReminders.Map(trial);
+        RequestExport.Map(trial);
 
         ReadAuditTrail.Map(trial);
         VerifyAuditTrail.Map(trial);

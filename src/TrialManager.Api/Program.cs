@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http.Json;
 using TrialManager.Api;
 using TrialManager.Api.Features.Access;
 using TrialManager.Api.Features.Audit;
+using TrialManager.Api.Features.Exports;
 using TrialManager.Api.Features.Health;
 using TrialManager.Api.Features.Jobs;
 using TrialManager.Api.Infrastructure;
@@ -64,6 +65,7 @@ services.AddSingleton<TokenCache>();
 services.AddHostedService<TokenRevocationListener>();
 services.AddScoped<TrialCaller>();
 services.AddTrialManagerJobs(configuration, connectionString, mode);
+services.AddTrialManagerExports(configuration, builder.Environment.ContentRootPath);
 
 ValidatorOptions.Global.PropertyNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
 ValidatorOptions.Global.DisplayNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);

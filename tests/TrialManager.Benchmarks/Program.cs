@@ -39,6 +39,8 @@ public static class BenchmarkProgram
         new ConstrainedEnumeration(),
         new AssessmentSaveRate(AssessmentSaves),
         new AssessmentSaveLatency(AssessmentSaves),
+        new ExportCsvSeconds(),
+        new ExportCsvPeakMemory(),
     ];
 
     public static async Task<int> Main(string[] args)

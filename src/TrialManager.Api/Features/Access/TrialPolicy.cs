@@ -36,6 +36,8 @@ public enum TrialPermission
     RecordBlinding,
     ReadReports,
     ReadReminders,
+    RequestExports,
+    ReadExports,
 }
 
 public enum TrialAccess
@@ -64,6 +66,8 @@ public static class TrialPolicy
     private static readonly TrialRole[] DataEntry = [TrialRole.TrialManager, TrialRole.Researcher];
     private static readonly TrialRole[] Auditors = [TrialRole.TrialManager, TrialRole.Monitor];
     private static readonly TrialRole[] Unblinded = [TrialRole.TrialManager, TrialRole.UnblindedStatistician];
+    private static readonly TrialRole[] ExportReaders =
+        [TrialRole.TrialManager, TrialRole.Statistician, TrialRole.UnblindedStatistician, TrialRole.Monitor];
 
     private static readonly Dictionary<TrialPermission, Rule> Rules = new()
     {
@@ -106,6 +110,10 @@ public static class TrialPolicy
         [TrialPermission.ReadReports] = new(AllRoles),
         // Who follows participants up: the manager and monitors for the whole trial, researchers for their sites.
         [TrialPermission.ReadReminders] = new([TrialRole.TrialManager, TrialRole.Researcher, TrialRole.Monitor]),
+        // Extracts are for analysis and monitoring, blinded unless an unblinded role asks otherwise; researchers collect
+        // the data and have no use for them. Not a change to trial data: the final analysis needs extracts after lock.
+        [TrialPermission.RequestExports] = new(ExportReaders),
+        [TrialPermission.ReadExports] = new(ExportReaders),
     };
 
     public static TrialAccess Decide(TrialPermission permission, bool isSystemAdmin, TrialRole? role, TrialStatus status)

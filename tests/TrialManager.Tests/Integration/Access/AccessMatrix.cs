@@ -1,5 +1,6 @@
 using static TrialManager.Tests.Integration.Access.AccessMatrixTests;
 using static TrialManager.Tests.Integration.Access.Caller;
+using Exports_ = TrialManager.Tests.Integration.Exports;
 using Outcomes_ = TrialManager.Tests.Integration.Outcomes;
 
 namespace TrialManager.Tests.Integration.Access;
@@ -29,6 +30,7 @@ public static class AccessMatrix
     private static readonly Caller[] DataEntry = [Manager, ResearcherA];
     private static readonly Caller[] Auditors = [Manager, TrialMonitor, SystemAdmin];
     private static readonly Caller[] SeeArms = [Manager, UnblindedStatistician];
+    private static readonly Caller[] ExportReaders = [Manager, Statistician, UnblindedStatistician, TrialMonitor];
     private static readonly object Constrained = new { method = "constrained", covariates = new[] { new { name = "caseload", weight = 1 } } };
 
     private static readonly Dictionary<Guid, (Guid Assessment, Guid Query)> Outcomes = [];
@@ -61,6 +63,22 @@ public static class AccessMatrix
         }
         return await c.World.ClusterAsync(c.World.SiteA);
     }
+    private static readonly Dictionary<Guid, Guid> Exports = [];
+
+    /// <summary>A blinded CSV export requested by the statistician and finished (made once per trial).</summary>
+    private static async Task<Guid> StatisticiansExportAsync(MatrixContext c)
+    {
+        lock (Exports)
+            if (Exports.TryGetValue(c.World.TrialId, out var ready))
+                return ready;
+        var requested = await TrialWorld.Expect(System.Net.HttpStatusCode.Accepted,
+            c.Api.Post($"{c.T}/exports", new { format = "csv" }, c.World.Statistician));
+        await Exports_.ExportWorld.WaitAsync(c.Api, requested.Id, c.World.Statistician);
+        lock (Exports)
+            Exports[c.World.TrialId] = requested.Id;
+        return requested.Id;
+    }
+
     private static readonly Dictionary<Caller, int> OtherSiteIsHidden = new() { [ResearcherB] = 404 };
 
     public static readonly MatrixRow[] Rows =
@@ -208,6 +226,12 @@ public static class AccessMatrix
         new($"GET {Trials}/reports/consort", c => new MatrixRequest(Get, $"{c.T}/reports/consort"), Trial(200, AllMembers)),
         new($"GET {Trials}/reports/blinding", c => new MatrixRequest(Get, $"{c.T}/reports/blinding"), Trial(200, AllMembers)),
         new($"GET {Trials}/reminders", c => new MatrixRequest(Get, $"{c.T}/reminders"), Trial(200, [Manager, ResearcherA, ResearcherB, TrialMonitor])),
+
+        new($"POST {Trials}/exports", c => new MatrixRequest(Post, $"{c.T}/exports", new { format = "csv" }), Trial(202, ExportReaders)),
+        new("GET /api/v1/exports/{exportId:guid}", async c => new MatrixRequest(Get, $"/exports/{await StatisticiansExportAsync(c)}"),
+            Trial(200, ExportReaders)),
+        new("GET /api/v1/exports/{exportId:guid}/file", async c => new MatrixRequest(Get, $"/exports/{await StatisticiansExportAsync(c)}/file"),
+            Trial(200, ExportReaders)),
 
         new($"GET {Trials}/audit", c => new MatrixRequest(Get, $"{c.T}/audit"), Trial(200, Auditors)),
         new($"GET {Trials}/audit/export", c => new MatrixRequest(Get, $"{c.T}/audit/export?format=jsonl"), Trial(200, Auditors)),

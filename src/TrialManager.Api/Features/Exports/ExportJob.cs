@@ -1,0 +1,131 @@
+using System.Text.Json;
+using Hangfire.Server;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using TrialManager.Api.Features.Audit;
+using TrialManager.Data;
+using TrialManager.Data.Exports;
+
+namespace TrialManager.Api.Features.Exports;
+
+/// <summary>
+/// Writes one requested extract to export storage. Hangfire runs a job at least once, so the job is idempotent:
+/// a succeeded export is left alone, and a re-run after a crash or a failed attempt writes the file again from the
+/// start. Progress is bookkeeping and is updated without audit; the outcome (file, checksum, expiry, or the final
+/// error) is saved through EF Core and audited as the system's. A failed attempt records its error and leaves the
+/// export queued for Hangfire's next attempt; the last attempt marks it failed and rethrows, so that the dashboard
+/// shows the same failure.
+/// </summary>
+public sealed class ExportJob(TrialManagerDbContext db, NpgsqlDataSource data, IExportStorage storage, ExportOptions options,
+    IConfiguration configuration, TimeProvider clock, ILogger<ExportJob> logger)
+{
+    public const string Queued = "queued", Running = "running", Succeeded = "succeeded", Failed = "failed";
+
+    /// <param name="context">Supplied by Hangfire (enqueue with null); without it, the run counts as the last attempt.</param>
+    public async Task RunAsync(Guid exportId, PerformContext? context, CancellationToken ct)
+    {
+        var export = await db.Exports.AsNoTracking().SingleOrDefaultAsync(e => e.Id == exportId, ct)
+            ?? throw new InvalidOperationException($"Export {exportId} does not exist (yet); the job is retried.");
+        if (export.Status == Succeeded)
+            return;
+        var startedAt = clock.GetUtcNow();
+        await db.Exports.Where(e => e.Id == exportId).ExecuteUpdateAsync(e => e
+            .SetProperty(x => x.Status, Running).SetProperty(x => x.Progress, 0)
+            .SetProperty(x => x.StartedAt, startedAt).SetProperty(x => x.Attempts, x => x.Attempts + 1), ct);
+
+        var key = $"{export.TrialId}/{export.Id}.{(export.Format == "odm" ? "xml" : "zip")}";
+        try
+        {
+            var (rowCounts, size, sha256) = await WriteAsync(export, key, startedAt, ct);
+            var finishedAt = clock.GetUtcNow();
+            await SaveOutcomeAsync(exportId, "export written", e =>
+            {
+                e.Status = Succeeded;
+                e.Progress = 100;
+                e.RowCounts = JsonSerializer.Serialize(rowCounts);
+                e.SizeBytes = size;
+                e.Sha256 = sha256;
+                e.FileKey = key;
+                e.Error = null;
+                e.FinishedAt = finishedAt;
+                e.ExpiresAt = finishedAt.AddDays(options.RetentionDays);
+            }, CancellationToken.None);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            var error = $"{e.GetType().Name}: {e.Message}";
+            var retryCount = context?.GetJobParameter<int>("RetryCount") ?? int.MaxValue;
+            var lastAttempt = retryCount >= configuration.GetValue("Jobs:RetryAttempts", 3);
+            logger.LogWarning(e, "Export {ExportId} failed (attempt {Attempt}{Last})", exportId, retryCount + 1, lastAttempt ? ", the last" : "");
+            await DeleteQuietlyAsync(key);
+            if (lastAttempt)
+                await SaveOutcomeAsync(exportId, "export failed", x =>
+                {
+                    x.Status = Failed;
+                    x.Error = error;
+                    x.FinishedAt = clock.GetUtcNow();
+                }, CancellationToken.None);
+            else
+                await db.Exports.Where(x => x.Id == exportId).ExecuteUpdateAsync(x => x
+                    .SetProperty(y => y.Status, Queued).SetProperty(y => y.Error, $"attempt {retryCount + 1} failed, retrying: {error}"), CancellationToken.None);
+            throw;
+        }
+    }
+
+    private async Task<(Dictionary<string, long> RowCounts, long Size, string Sha256)> WriteAsync(Export export, string key, DateTimeOffset createdAt,
+        CancellationToken ct)
+    {
+        var extract = await ExtractReader.OpenAsync(db, data, export, createdAt, ct);
+        var total = Math.Max(1, await extract.CountAssessmentsAsync(ct));
+        var lastPercent = 0;
+        async Task Progress(long rows)
+        {
+            var percent = (int)Math.Min(99, rows * 100 / total);
+            if (percent <= lastPercent)
+                return;
+            lastPercent = percent;
+            // Its own connection: the extract's streams hold theirs open while rows are read.
+            await using var command = data.CreateCommand("UPDATE exports SET progress = @progress WHERE id = @id");
+            command.Parameters.AddWithValue("progress", percent);
+            command.Parameters.AddWithValue("id", export.Id);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+
+        await using var file = await storage.OpenWriteAsync(key, ct);
+        await using var hashing = new HashingStream(file);
+        Dictionary<string, long> rowCounts;
+        if (export.Format == "odm")
+        {
+            await OdmWriter.WriteAsync(hashing, extract.Header, extract.ParticipantsAsync(ct), extract.ClustersAsync(ct),
+                extract.AssessmentsAsync(Progress, ct), ct);
+            rowCounts = new() { ["assessments"] = total };
+        }
+        else
+            rowCounts = (await CsvExtractWriter.WriteAsync(hashing, extract, Progress, ct)).ToDictionary(f => f.Name, f => f.Rows);
+        await hashing.FlushAsync(ct);
+        return (rowCounts, hashing.BytesWritten, hashing.Sha256Hex);
+    }
+
+    private async Task SaveOutcomeAsync(Guid exportId, string reason, Action<Export> change, CancellationToken ct)
+    {
+        db.ChangeTracker.Clear();
+        using var scope = AuditScope.System(reason);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var export = await db.Exports.SingleAsync(e => e.Id == exportId, ct);
+        change(export);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+    }
+
+    private async Task DeleteQuietlyAsync(string key)
+    {
+        try
+        {
+            await storage.DeleteAsync(key, CancellationToken.None);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or NotSupportedException)
+        {
+            logger.LogWarning(e, "Could not delete the partial export file {Key}", key);
+        }
+    }
+}
