@@ -32,7 +32,17 @@ public static class OdmWriter
             Indent = true,
             CloseOutput = false,
         };
-        await using var w = XmlWriter.Create(output, settings);
+        // Disposed only on success: disposing closes every open element, which would turn an export that failed half-way
+        // into a well-formed, schema-valid file that silently lacks participants.
+        var w = XmlWriter.Create(output, settings);
+        await WriteDocumentAsync(w, design, participants, clusters, assessments, ct);
+        await w.DisposeAsync();
+    }
+
+    private static async Task WriteDocumentAsync(XmlWriter w, OdmDesign design, IAsyncEnumerable<ExtractParticipant> participants,
+        IAsyncEnumerable<ExtractCluster> clusters, IAsyncEnumerable<ExtractAssessment> assessments, CancellationToken ct)
+    {
+        var header = design.Header;
         await w.WriteStartDocumentAsync();
         await StartAsync(w, "ODM");
         await AttributeAsync(w, "FileType", "Snapshot");
@@ -81,9 +91,13 @@ public static class OdmWriter
             await AttributeAsync(w, "SubjectKey", participant.ExternalId);
             await WriteEnrolmentAsync(w, participant);
 
+            // A participant's assessments are few; remembering them catches rows that are not grouped by timepoint, which
+            // would otherwise write a second StudyEventData (or FormData) that no reader expects.
+            var seen = new HashSet<string>(StringComparer.Ordinal);
             string? timepoint = null;
             while (next is not null && next.ParticipantExternalId == participant.ExternalId)
             {
+                var form = design.Form(next.InstrumentCode, next.InstrumentVersion);
                 if (next.TimepointCode != timepoint)
                 {
                     if (timepoint is not null)
@@ -91,10 +105,14 @@ public static class OdmWriter
                         await EndAsync(w);
                     }
                     timepoint = next.TimepointCode;
+                    var eventOid = design.EventOid(timepoint);
+                    Require(seen.Add(eventOid), participant, $"timepoint '{timepoint}' comes twice, apart: assessments must be grouped by timepoint");
                     await StartAsync(w, "StudyEventData");
-                    await AttributeAsync(w, "StudyEventOID", design.EventOid(timepoint));
+                    await AttributeAsync(w, "StudyEventOID", eventOid);
                 }
-                await WriteAssessmentAsync(w, design.Form(next.InstrumentCode, next.InstrumentVersion), next);
+                Require(seen.Add($"{timepoint}\u0000{form.Oid}"), participant,
+                    $"instrument '{next.InstrumentCode}' version {next.InstrumentVersion} is assessed twice at timepoint '{timepoint}'");
+                await WriteAssessmentAsync(w, form, next);
                 next = await cursor.MoveNextAsync() ? cursor.Current : null;
             }
             if (timepoint is not null)
@@ -107,6 +125,14 @@ public static class OdmWriter
         {
             throw new InvalidOperationException(
                 $"An assessment of participant '{next.ParticipantExternalId}' does not follow that participant's row: participants and assessments must come in the same participant order, and every assessment must belong to a participant of the extract.");
+        }
+    }
+
+    private static void Require(bool condition, ExtractParticipant participant, string problem)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException($"Participant '{participant.ExternalId}': {problem}.");
         }
     }
 

@@ -70,16 +70,25 @@ internal static class OdmXml
         _ => value.GetRawText(),
     };
 
-    /// <summary>Free text may hold characters XML 1.0 cannot carry (control characters); they are dropped, not escaped.</summary>
+    /// <summary>Free text may hold characters XML 1.0 cannot carry (control characters, lone surrogates); they are dropped, not escaped.</summary>
     public static string Clean(string text)
     {
-        foreach (var c in text)
+        if (text.All(c => c >= ' ' && c < '\ud800'))
         {
-            if (!XmlConvert.IsXmlChar(c) && !char.IsSurrogate(c))
+            return text;
+        }
+        var clean = new System.Text.StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (i + 1 < text.Length && XmlConvert.IsXmlSurrogatePair(text[i + 1], text[i]))
             {
-                return string.Concat(text.Where(ch => XmlConvert.IsXmlChar(ch) || char.IsSurrogate(ch)));
+                clean.Append(text, i++, 2);
+            }
+            else if (XmlConvert.IsXmlChar(text[i]))
+            {
+                clean.Append(text[i]);
             }
         }
-        return text;
+        return clean.ToString();
     }
 }

@@ -220,6 +220,42 @@ public sealed class OdmWriterTests
     }
 
     [Test]
+    public void Assessments_not_grouped_by_timepoint_fail_the_export()
+    {
+        ExtractAssessment[] scattered = [Assessments[0], Assessments[1], Assessments[0]];
+        Assert.That(() => Write(Header(false), Participants(false), Clusters(false), scattered),
+            Throws.InvalidOperationException.With.Message.Contains("timepoint 'BL' comes twice"));
+    }
+
+    [Test]
+    public void An_export_that_fails_half_way_does_not_leave_a_well_formed_file()
+    {
+        async IAsyncEnumerable<ExtractAssessment> Failing()
+        {
+            await Task.Yield();
+            yield return Assessments[0];
+            throw new IOException("connection lost");
+        }
+        using var output = new MemoryStream();
+        Assert.That(() => OdmWriter.WriteAsync(output, Header(false), Async(Participants(false)), Async(Clusters(false)), Failing(), CancellationToken.None),
+            Throws.InstanceOf<IOException>());
+        var written = Encoding.UTF8.GetString(output.ToArray());
+        Assert.That(written, Does.Not.Contain("</ODM>"));
+    }
+
+    [Test]
+    public async Task Text_answers_lose_characters_xml_cannot_carry_and_keep_the_rest()
+    {
+        var notes = new InstrumentDefinition("NOTE", "Notes", "Test.", [new ItemDefinition("note", "Note", "text", null, null, null, false)], [], []);
+        var header = Header(false, new ExtractInstrument("NOTE", 1, notes));
+        var answer = new ExtractAssessment("P001", "BL", "NOTE", 1, "complete", new DateOnly(2026, 1, 12), false, 0,
+            new Dictionary<string, JsonElement> { ["note"] = JsonSerializer.SerializeToElement("a <b> & \"c\"\u0001 \ud83d\ude00 end") },
+            new Dictionary<string, double?>());
+        var doc = Validated(await Write(header, Participants(false), Clusters(false), [answer]));
+        Assert.That(ItemData(doc, "P001", "SE.BL", "F.NOTE.V1")["IT.NOTE.NOTE"], Is.EqualTo("a <b> & \"c\" \ud83d\ude00 end"));
+    }
+
+    [Test]
     public async Task Extract_without_clusters_arms_or_assessments_still_validates()
     {
         var header = Header(false) with { Arms = [] };
