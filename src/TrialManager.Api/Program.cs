@@ -33,7 +33,8 @@ var services = builder.Services;
 services.AddSingleton<TimeProvider>(new DatabaseClock(TimeProvider.System));
 services.AddSingleton(RandomNumberGenerator.Create());
 services.AddHttpContextAccessor();
-services.AddSingleton(TrialManagerDatabase.CreateDataSource(connectionString));
+// Built by the container, so that its connections close when the host stops.
+services.AddSingleton(_ => TrialManagerDatabase.CreateDataSource(connectionString));
 services.Configure<AuditOptions>(configuration.GetSection("Audit"));
 services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuditOptions>>().Value);
 services.AddSingleton<AuditInterceptor>();

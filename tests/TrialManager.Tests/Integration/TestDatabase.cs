@@ -27,8 +27,10 @@ public sealed class TestDatabase : IAsyncDisposable
         _adminConnection = adminConnection;
         Name = name;
         ConnectionString = new NpgsqlConnectionStringBuilder(adminConnection) { Database = name }.ConnectionString;
-        RuntimeConnectionString = new NpgsqlConnectionStringBuilder(ConnectionString) { Username = RuntimeRole, Password = runtimePassword }
-            .ConnectionString;
+        // Several hosts (API, workers) share PostgreSQL's 100 connections in a run: each waits for a pooled connection
+        // rather than opening more than its share.
+        RuntimeConnectionString = new NpgsqlConnectionStringBuilder(ConnectionString)
+            { Username = RuntimeRole, Password = runtimePassword, MaxPoolSize = 40 }.ConnectionString;
     }
 
     public string Name { get; }
