@@ -75,6 +75,19 @@ public static class DataQueries
         public static TrialPermission Permission => TrialPermission.RaiseQueries;
     }
 
+    /// <summary>A monitor re-opens a query whose answer does not settle it; the note says why.</summary>
+    public sealed record Reopen(string? Note) : ICommand<QueryView>, ITrialRequest, IHasReason
+    {
+        [System.Text.Json.Serialization.JsonIgnore]
+        public Guid TrialId { get; init; }
+
+        [System.Text.Json.Serialization.JsonIgnore]
+        public Guid QueryId { get; init; }
+
+        public string? Reason => Note;
+        public static TrialPermission Permission => TrialPermission.RaiseQueries;
+    }
+
     public sealed record Verify(bool? Verified, Raise? Discrepancy) : ICommand<AssessmentView>, ITrialRequest
     {
         [System.Text.Json.Serialization.JsonIgnore]
@@ -86,7 +99,9 @@ public static class DataQueries
         public static TrialPermission Permission => TrialPermission.RaiseQueries;
     }
 
-    public sealed record ListQuery(Guid TrialId, string? Status, Guid? AssessmentId) : IQuery<QueryList>, ITrialRequest
+    /// <param name="OlderThanDays">Only queries raised at least this many days ago: the monitor's ageing list.</param>
+    public sealed record ListQuery(Guid TrialId, string? Status, Guid? AssessmentId, Guid? SiteId = null, int? OlderThanDays = null)
+        : IQuery<QueryList>, ITrialRequest
     {
         public static TrialPermission Permission => TrialPermission.ReadQueries;
     }
@@ -94,7 +109,7 @@ public static class DataQueries
     public sealed record QueryList(IReadOnlyList<QueryView> Items);
 
     public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, CurrentUser user, TimeProvider clock)
-        : ICommandHandler<Raise, QueryView>, ICommandHandler<Answer, QueryView>, ICommandHandler<Close, QueryView>,
+        : ICommandHandler<Raise, QueryView>, ICommandHandler<Answer, QueryView>, ICommandHandler<Close, QueryView>, ICommandHandler<Reopen, QueryView>,
             ICommandHandler<Verify, AssessmentView>, IQueryHandler<ListQuery, QueryList>
     {
         public async ValueTask<QueryView> Handle(Raise command, CancellationToken ct)
@@ -129,6 +144,18 @@ public static class DataQueries
             return QueryView.Of(query);
         }
 
+        public async ValueTask<QueryView> Handle(Reopen command, CancellationToken ct)
+        {
+            var query = await VisibleQuery(command.QueryId, ct);
+            if (query.Status == "open")
+                throw ProblemException.Conflict("The query is already open.");
+            query.Status = "open";
+            query.ClosedBy = null;
+            query.ClosedAt = null;
+            query.CloseNote = null;
+            return QueryView.Of(query);
+        }
+
         public async ValueTask<AssessmentView> Handle(Verify command, CancellationToken ct)
         {
             var assessment = await VisibleAssessment(command.AssessmentId, "assessmentId", ct);
@@ -149,13 +176,23 @@ public static class DataQueries
 
         public async ValueTask<QueryList> Handle(ListQuery query, CancellationToken ct)
         {
-            var visible = ReadParticipants.Visible(db, caller).Select(p => p.Id);
+            if (query.OlderThanDays is < 0)
+                throw ProblemException.Invalid("olderThanDays", "not-negative", "'olderThanDays' is a number of days, 0 or more.");
+            var participants = ReadParticipants.Visible(db, caller);
+            if (query.SiteId is { } siteId)
+                participants = participants.Where(p => p.Cluster!.SiteId == siteId);
+            var visible = participants.Select(p => p.Id);
             var queries = db.DataQueries.AsNoTracking().Where(q => q.TrialId == query.TrialId
                 && db.Assessments.Any(a => a.Id == q.AssessmentId && visible.Contains(a.ParticipantId)));
             if (query.Status is { Length: > 0 } status)
                 queries = queries.Where(q => q.Status == status);
             if (query.AssessmentId is { } assessmentId)
                 queries = queries.Where(q => q.AssessmentId == assessmentId);
+            if (query.OlderThanDays is { } days)
+            {
+                var raisedBy = clock.GetUtcNow().AddDays(-days);
+                queries = queries.Where(q => q.RaisedAt <= raisedBy);
+            }
             return new QueryList((await queries.OrderBy(q => q.Id).ToListAsync(ct)).Select(QueryView.Of).ToList());
         }
 
@@ -226,9 +263,10 @@ public static class DataQueries
             })
             .WithSummary("Raise a data query on an assessment or one item (monitor)")
             .TrialWrite();
-        trial.MapGet("/queries", async (Guid trialId, string? status, Guid? assessmentId, IMediator mediator, CancellationToken ct) =>
-                TypedResults.Ok(await mediator.Send(new ListQuery(trialId, status, assessmentId), ct)))
-            .WithSummary("Data queries (filter by status open|answered|closed, assessmentId)")
+        trial.MapGet("/queries", async (Guid trialId, string? status, Guid? assessmentId, Guid? siteId, int? olderThanDays,
+                    IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new ListQuery(trialId, status, assessmentId, siteId, olderThanDays), ct)))
+            .WithSummary("Data queries, oldest first (filter by status open|answered|closed, assessmentId, siteId, olderThanDays)")
             .TrialRead();
         trial.MapPost("/queries/{queryId:guid}/answers", async (Guid trialId, Guid queryId, Answer command, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(command with { TrialId = trialId, QueryId = queryId }, ct)))
@@ -239,6 +277,12 @@ public static class DataQueries
                 IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send((command ?? new Close(null)) with { TrialId = trialId, QueryId = queryId }, ct)))
             .WithSummary("Close a query (monitor)")
+            .TrialWrite();
+        trial.MapPost("/queries/{queryId:guid}/reopen", async (Guid trialId, Guid queryId,
+                [Microsoft.AspNetCore.Mvc.FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] Reopen? command,
+                IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send((command ?? new Reopen(null)) with { TrialId = trialId, QueryId = queryId }, ct)))
+            .WithSummary("Re-open an answered or closed query (monitor); the note is recorded as the reason")
             .TrialWrite();
         trial.MapPost("/assessments/{assessmentId:guid}/verification", async (Guid trialId, Guid assessmentId, Verify command, IMediator mediator,
                     CancellationToken ct) => TypedResults.Ok(await mediator.Send(command with { TrialId = trialId, AssessmentId = assessmentId }, ct)))

@@ -213,6 +213,14 @@ public static class AccessMatrix
             new { text = "checked" }), Trial(200, DataEntry, OtherSiteIsHidden)),
         new($"POST {Trials}/queries/{{queryId:guid}}/close", async c => new MatrixRequest(Post, $"{c.T}/queries/{(await OutcomesAsync(c)).Query}/close",
             new { }), Trial(200, [TrialMonitor])),
+        new($"POST {Trials}/queries/{{queryId:guid}}/reopen", async c =>
+            {
+                var query = (await OutcomesAsync(c)).Query;
+                // Shared by the callers of this row: closed already unless the last caller re-opened it.
+                await c.Api.Post($"{c.T}/queries/{query}/close", new { }, c.World.Monitor);
+                return new MatrixRequest(Post, $"{c.T}/queries/{query}/reopen", new { note = "the answer does not match the source" });
+            },
+            Trial(200, [TrialMonitor])),
         new($"POST {Trials}/assessments/{{assessmentId:guid}}/verification", async c => new MatrixRequest(Post,
             $"{c.T}/assessments/{(await OutcomesAsync(c)).Assessment}/verification", new { verified = true }), Trial(200, [TrialMonitor])),
         new($"POST {Trials}/participants/{{participantId:guid}}/blinding-guesses", async c =>

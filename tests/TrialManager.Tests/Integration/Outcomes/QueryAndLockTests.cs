@@ -21,6 +21,33 @@ public sealed class QueryAndLockTests : IntegrationTest
     }
 
     [Test]
+    public async Task Open_queries_are_listed_by_site_and_age_and_a_closed_one_can_be_reopened()
+    {
+        var query = await Expect(HttpStatusCode.Created, Api.Post($"{_world.Path}/queries",
+            new { assessmentId = _assessment, question = "Date of visit?" }, _world.Monitor));
+        async Task<Guid[]> Listed(string filter) =>
+            (await Expect(HttpStatusCode.OK, Api.Get($"{_world.Path}/queries?status=open&{filter}", _world.Monitor)))["items"].AsArray()
+                .Select(q => q!["id"]!.GetValue<Guid>()).ToArray();
+
+        Assert.That(await Listed($"siteId={_world.SiteA}"), Is.EqualTo(new[] { query.Id }));
+        Assert.That(await Listed($"siteId={_world.SiteB}"), Is.Empty);
+        Assert.That(await Listed("olderThanDays=0"), Is.EqualTo(new[] { query.Id }));
+        Assert.That(await Listed("olderThanDays=7"), Is.Empty, "raised just now");
+        await Db.ExecuteAsync($"UPDATE data_queries SET raised_at = raised_at - interval '10 days' WHERE id = '{query.Id}'");
+        Assert.That(await Listed("olderThanDays=7"), Is.EqualTo(new[] { query.Id }));
+        await Expect(HttpStatusCode.OK, Api.Post($"{_world.Path}/queries/{query.Id}/close", new { }, _world.Monitor));
+        Assert.That(await Listed("olderThanDays=7"), Is.Empty, "closed");
+        var reopened = await Expect(HttpStatusCode.OK, Api.Post($"{_world.Path}/queries/{query.Id}/reopen",
+            new { note = "visit date still differs from the source" }, _world.Monitor));
+        Assert.That(reopened["status"].GetValue<string>(), Is.EqualTo("open"));
+        Assert.That(await Listed("olderThanDays=7"), Is.EqualTo(new[] { query.Id }), "open again, and as old as it was");
+        Assert.That((await Api.Post($"{_world.Path}/queries/{query.Id}/reopen", new { }, _world.Monitor)).Code, Is.EqualTo(409));
+                var refused = await Api.Get($"{_world.Path}/queries?olderThanDays=-1", _world.Monitor);
+        Assert.That(refused.Code, Is.EqualTo(422));
+        Assert.That(refused.Body, Does.Contain("olderThanDays"));
+    }
+
+    [Test]
     public async Task A_query_blocks_the_lock_until_answered_and_closed()
     {
         var query = await Expect(HttpStatusCode.Created, Api.Post($"{_world.Path}/queries",
