@@ -58,7 +58,7 @@ public sealed class FollowUpReminderJob(TrialManagerDbContext db, TimeProvider c
                 var digest = new Digest(trial.Code, trial.Title, today, recipient.Name, recipient.Email, news, horizon);
                 try
                 {
-                    if (await SendOnceAsync(trial.Id, recipient.UserId, digest, smtp, ct))
+                    if (await SendOnceRetryingAsync(trial.Id, recipient.UserId, digest, smtp, ct))
                         sent++;
                 }
                 catch (Exception e) when (!ct.IsCancellationRequested)
@@ -74,6 +74,30 @@ public sealed class FollowUpReminderJob(TrialManagerDbContext db, TimeProvider c
                 $"{failed.Count} follow-up digest(s) failed and will be sent on retry ({sent} sent): {string.Join("; ", failed)}");
         return sent;
     }
+
+    /// <summary>
+    /// Concurrent runs can deadlock on the reminders' unique key and the audit strands before anything is sent; such a
+    /// transaction is simply run again, a bounded number of times.
+    /// </summary>
+    private async Task<bool> SendOnceRetryingAsync(Guid trialId, Guid recipientId, Digest digest, SmtpSettings smtp, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await SendOnceAsync(trialId, recipientId, digest, smtp, ct);
+            }
+            catch (Exception e) when (attempt < 4 && IsTransient(e))
+            {
+                db.ChangeTracker.Clear();
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(10, 50 * attempt)), ct);
+            }
+        }
+    }
+
+    private static bool IsTransient(Exception e) =>
+        (e as PostgresException ?? e.InnerException as PostgresException ?? e.InnerException?.InnerException as PostgresException)?.SqlState
+            is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure;
 
     /// <summary>
     /// Records the digest's reminders, sends it, then commits. A concurrent run that recorded the same reminders first
