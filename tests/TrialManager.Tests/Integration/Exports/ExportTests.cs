@@ -279,4 +279,24 @@ public sealed class ExportTests : IntegrationTest
                 Is.GreaterThanOrEqualTo(1));
         });
     }
+
+    [Test]
+    public async Task Queued_exports_run_once_each_when_three_workers_share_the_database()
+    {
+        var x = await ExportWorld.CreateAsync(Api, await NewTrialAsync());
+        var worker = new Dictionary<string, string?> { ["Hosting:Mode"] = "worker" };
+        await using var first = new ApiFactory(TestHost.Database, worker);
+        await using var second = new ApiFactory(TestHost.Database, worker);
+        first.StartServer();
+        second.StartServer();
+
+        var requested = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ =>
+            Api.Post($"{x.World.Path}/exports", new { format = "csv" }, x.World.Statistician)));
+        var finished = await Task.WhenAll(requested.Select(r => ExportWorld.WaitAsync(Api, r.Id, x.World.Statistician)));
+        await Assert.MultipleAsync(async () =>
+        {
+            Assert.That(finished.Select(f => f!["status"]!.GetValue<string>()), Is.All.EqualTo("succeeded"));
+            Assert.That(await Db.ScalarAsync<long>("SELECT count(*) FROM exports WHERE attempts <> 1"), Is.Zero, "each export ran once");
+        });
+    }
 }
