@@ -1,3 +1,4 @@
+using TrialManager.Api.Features.Jobs;
 using System.Text.Json;
 using Hangfire.Server;
 using Microsoft.EntityFrameworkCore;
@@ -17,7 +18,7 @@ namespace TrialManager.Api.Features.Exports;
 /// shows the same failure.
 /// </summary>
 public sealed class ExportJob(TrialManagerDbContext db, NpgsqlDataSource data, IExportStorage storage, ExportOptions options,
-    IConfiguration configuration, TimeProvider clock, ILogger<ExportJob> logger)
+    JobRetries retries, TimeProvider clock, ILogger<ExportJob> logger)
 {
     public const string Queued = "queued", Running = "running", Succeeded = "succeeded", Failed = "failed";
 
@@ -55,7 +56,7 @@ public sealed class ExportJob(TrialManagerDbContext db, NpgsqlDataSource data, I
         {
             var error = $"{e.GetType().Name}: {e.Message}";
             var retryCount = context?.GetJobParameter<int>("RetryCount") ?? int.MaxValue;
-            var lastAttempt = retryCount >= configuration.GetValue("Jobs:RetryAttempts", 3);
+            var lastAttempt = retryCount >= retries.Attempts;
             logger.LogWarning(e, "Export {ExportId} failed (attempt {Attempt}{Last})", exportId, retryCount + 1, lastAttempt ? ", the last" : "");
             await DeleteQuietlyAsync(key);
             if (lastAttempt)

@@ -38,14 +38,16 @@ public static class JobsSetup
         var storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, storageOptions), storageOptions);
         services.AddSingleton<JobStorage>(storage);
 
+        services.AddSingleton(JobRetries.From(configuration));
         // Every job is retried a bounded number of times, then stays failed with its error (dashboard, export status).
         services.AddSingleton<IJobFilterProvider>(sp =>
         {
             sp.GetRequiredService<IGlobalConfiguration>(); // the retry filter takes its logger from the configured provider
+            var retries = sp.GetRequiredService<JobRetries>();
             var retry = new AutomaticRetryAttribute
             {
-                Attempts = jobs.GetValue("RetryAttempts", 3),
-                DelaysInSeconds = jobs.GetSection("RetryDelaysSeconds").Get<int[]>() is { Length: > 0 } delays ? delays : [30, 120, 600],
+                Attempts = retries.Attempts,
+                DelaysInSeconds = retries.DelaysInSeconds,
                 OnAttemptsExceeded = AttemptsExceededAction.Fail,
             };
             return new JobFilterProviderCollection(new JobFilterAttributeFilterProvider(), new JobFilterCollection { retry });

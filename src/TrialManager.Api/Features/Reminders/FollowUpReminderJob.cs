@@ -1,3 +1,4 @@
+using TrialManager.Api.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using TrialManager.Api.Features.Audit;
@@ -87,7 +88,7 @@ public sealed class FollowUpReminderJob(TrialManagerDbContext db, TimeProvider c
             {
                 return await SendOnceAsync(trialId, recipientId, digest, smtp, ct);
             }
-            catch (Exception e) when (attempt < 4 && IsTransient(e))
+            catch (Exception e) when (attempt < 4 && TransientFailures.IsTransient(e))
             {
                 db.ChangeTracker.Clear();
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(10, 50 * attempt)), ct);
@@ -95,9 +96,6 @@ public sealed class FollowUpReminderJob(TrialManagerDbContext db, TimeProvider c
         }
     }
 
-    private static bool IsTransient(Exception e) =>
-        (e as PostgresException ?? e.InnerException as PostgresException ?? e.InnerException?.InnerException as PostgresException)?.SqlState
-            is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure;
 
     /// <summary>
     /// Records the digest's reminders, sends it, then commits. A concurrent run that recorded the same reminders first

@@ -1,5 +1,4 @@
 using Mediator;
-using Npgsql;
 using TrialManager.Api.Features.Access;
 using TrialManager.Api.Features.Audit;
 using TrialManager.Data;
@@ -38,7 +37,7 @@ public sealed class UnitOfWorkBehaviour<TMessage, TResponse>(TrialManagerDbConte
                 await transaction.CommitAsync(ct);
                 return response;
             }
-            catch (Exception e) when (attempt < MaxAttempts && IsTransient(e))
+            catch (Exception e) when (attempt < MaxAttempts && TransientFailures.IsTransient(e))
             {
                 db.ChangeTracker.Clear();
                 AuditScope.Current!.HeldStrands.Clear();
@@ -53,7 +52,4 @@ public sealed class UnitOfWorkBehaviour<TMessage, TResponse>(TrialManagerDbConte
         : user.IsSystemAdmin ? CurrentUser.SystemAdminRole
         : null;
 
-    private static bool IsTransient(Exception e) =>
-        (e as PostgresException ?? e.InnerException as PostgresException)?.SqlState is
-            PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure;
 }
