@@ -40,8 +40,8 @@ services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.I
 services.AddSingleton<AuditInterceptor>();
 services.AddScoped<AuditChainStore>();
 services.AddScoped<AccessAudit>();
-services.AddScoped<TrialManager.Api.Features.Randomisation.ArmVisibility>();
-services.AddScoped<TrialManager.Api.Features.Randomisation.AllocatedViews>();
+services.AddScoped<TrialManager.Api.Features.Blinding.CallerBlinding>();
+services.AddScoped<TrialManager.Api.Features.Participants.ParticipantViews>();
 services.AddSingleton<TrialManager.Api.Features.Outcomes.PublishedInstruments>();
 services.AddDbContextPool<TrialManagerDbContext>((sp, options) => options
     .UseTrialManagerDatabase(sp.GetRequiredService<Npgsql.NpgsqlDataSource>())

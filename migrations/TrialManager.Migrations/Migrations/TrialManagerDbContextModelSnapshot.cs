@@ -244,6 +244,10 @@ namespace TrialManager.Migrations.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("entity_type");
 
+                    b.Property<short>("Format")
+                        .HasColumnType("smallint")
+                        .HasColumnName("format");
+
                     b.Property<byte[]>("Hash")
                         .IsRequired()
                         .HasColumnType("bytea")
@@ -263,10 +267,19 @@ namespace TrialManager.Migrations.Migrations
                         .HasColumnType("character varying(1000)")
                         .HasColumnName("reason");
 
+                    b.Property<string>("ReasonCommitment")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("reason_commitment");
+
                     b.Property<string>("RequestId")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
                         .HasColumnName("request_id");
+
+                    b.Property<string>("SealedValues")
+                        .HasColumnType("json")
+                        .HasColumnName("sealed_values");
 
                     b.Property<long>("Sequence")
                         .HasColumnType("bigint")

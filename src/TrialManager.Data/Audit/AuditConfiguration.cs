@@ -14,6 +14,8 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         audit.Property(e => e.ActorRole).HasMaxLength(Limits.Word);
         audit.Property(e => e.RequestId).HasMaxLength(Limits.Code);
         audit.Property(e => e.Reason).HasMaxLength(Limits.Reason);
+        audit.Property(e => e.ReasonCommitment).HasMaxLength(64);
+        audit.Property(e => e.SealedValues).HasColumnType("json");
         audit.HasIndex(e => new { e.ChainId, e.Strand, e.Sequence }).IsUnique().HasDatabaseName("ux_audit_events_sequence");
         audit.HasIndex(e => new { e.ChainId, e.Id });
         audit.HasIndex(e => new { e.ChainId, e.EntityId });

@@ -24,13 +24,32 @@ public sealed class AuditEvent : IEntity
     public required string EntityType { get; init; }
     public Guid? EntityId { get; init; }
 
-    /// <summary>JSON array of {field, old, new[, blinded]}, stored verbatim (json, not jsonb) because it is hashed as written.</summary>
+    /// <summary>
+    /// The version of the canonical form that <see cref="Hash"/> covers: 1 for events written before sealed values
+    /// existed (their revealing values are in <see cref="Changes"/> in clear), 2 since.
+    /// </summary>
+    public short Format { get; init; } = 2;
+
+    /// <summary>
+    /// JSON array of {field, old, new[, blinded]}, stored verbatim (json, not jsonb) because it is hashed as written.
+    /// A blinded (sealed) value is stored as {"commitment": hex} and opened by <see cref="SealedValues"/>.
+    /// </summary>
     public required string Changes { get; init; }
 
     public Guid? ActorUserId { get; init; }
     public string? ActorRole { get; init; }
     public string? RequestId { get; init; }
+    /// <summary>Null when the reason is sealed (an event that seals a value seals its reason too); see <see cref="ReasonCommitment"/>.</summary>
     public string? Reason { get; init; }
+
+    /// <summary>The commitment to a sealed reason (hex), hashed in the reason's place.</summary>
+    public string? ReasonCommitment { get; init; }
+
+    /// <summary>
+    /// The sealed values and their salts, as JSON: {changes: {field: {old?, new?: {value, salt}}}, reason?: {value, salt}}.
+    /// Not hashed: each opens a commitment that is. Shown only to readers who see every arm.
+    /// </summary>
+    public string? SealedValues { get; init; }
     // The place in the chain is set when the event is appended, after it was described.
     public required byte[] PreviousHash { get; set; }
     public required byte[] Hash { get; set; }

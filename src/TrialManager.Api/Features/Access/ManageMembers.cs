@@ -1,6 +1,7 @@
 using FluentValidation;
 using Mediator;
 using TrialManager.Api.Features.Audit;
+using TrialManager.Api.Features.Blinding;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Trials;
@@ -13,7 +14,9 @@ namespace TrialManager.Api.Features.Access;
 
 /// <summary>
 /// A system admin grants a user one role in a trial (PUT replaces the previous one) or removes it.
-/// A researcher's grant names the trial's sites they work at; other roles see every site.
+/// A researcher's grant names the trial's sites they work at; other roles see every site. A user who holds an
+/// unblinding of one cluster or participant cannot be given a role that reads blinded extracts or the audit trail
+/// (<see cref="BlindingRules.MayHoldPartialUnblinding"/>): the arm they know would decode the masked codes.
 /// </summary>
 public static class ManageMembers
 {
@@ -63,6 +66,11 @@ public static class ManageMembers
             if (known != siteIds.Count)
                 throw ProblemException.Invalid("siteIds", "exists", "Every site must be one of this trial's sites.");
 
+            if (!BlindingRules.MayHoldPartialUnblinding(command.Role, user.IsSystemAdmin) && await db.Unblindings.AnyAsync(u =>
+                    u.TrialId == command.TrialId && u.UserId == user.Id && (u.ClusterId != null || u.ParticipantId != null), ct))
+                throw ProblemException.Invalid("role", "partially-unblinded",
+                    "This user holds an unblinding of one cluster or participant in this trial: a role that reads blinded extracts or the " +
+                    "audit trail would let the arm they know decode the masked codes.");
             var membership = await db.TrialMemberships.SingleOrDefaultAsync(m => m.TrialId == command.TrialId && m.UserId == user.Id, ct);
             var created = membership is null;
             if (membership is null)

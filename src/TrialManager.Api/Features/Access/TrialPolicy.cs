@@ -65,7 +65,6 @@ public static class TrialPolicy
     private static readonly TrialRole[] Manager = [TrialRole.TrialManager];
     private static readonly TrialRole[] DataEntry = [TrialRole.TrialManager, TrialRole.Researcher];
     private static readonly TrialRole[] Auditors = [TrialRole.TrialManager, TrialRole.Monitor];
-    private static readonly TrialRole[] Unblinded = [TrialRole.TrialManager, TrialRole.UnblindedStatistician];
     private static readonly TrialRole[] ExportReaders =
         [TrialRole.TrialManager, TrialRole.Statistician, TrialRole.UnblindedStatistician, TrialRole.Monitor];
 
@@ -93,8 +92,10 @@ public static class TrialPolicy
         // Preview allocates nothing and shows no arm: the trial statistician tunes the design with it.
         [TrialPermission.PreviewScheme] = new([TrialRole.TrialManager, TrialRole.Statistician, TrialRole.UnblindedStatistician]),
         [TrialPermission.Allocate] = new(Manager, ChangesTrialData: true, LocksTrial: true),
-        [TrialPermission.ReadAllocations] = new(Unblinded),
-        [TrialPermission.RevealScheme] = new(Unblinded),
+        // Who sees arms is the blinding rules' to say (Blinding/BlindingRules): the unblinded roles, and anyone the
+        // planned unblinding of the whole trial names. The handlers ask them; every other member gets 403.
+        [TrialPermission.ReadAllocations] = new(AllRoles),
+        [TrialPermission.RevealScheme] = new(AllRoles),
         // Unblinding is recorded after lock too: the planned unblinding of the statistician happens then.
         [TrialPermission.Unblind] = new(Manager),
         [TrialPermission.ReadOutcomeDesign] = new(AllRoles),
@@ -128,9 +129,6 @@ public static class TrialPolicy
     public static bool ChangesTrialData(TrialPermission permission) => Rules[permission].ChangesTrialData;
 
     public static bool LocksTrial(TrialPermission permission) => Rules[permission].LocksTrial;
-
-    /// <summary>Only these roles may see which cluster or participant is in which arm.</summary>
-    public static bool SeesAllocation(TrialRole? role) => role is TrialRole.TrialManager or TrialRole.UnblindedStatistician;
 
     /// <summary>Researchers work at named sites; every other role sees the whole trial.</summary>
     public static bool IsSiteScoped(TrialRole role) => role == TrialRole.Researcher;

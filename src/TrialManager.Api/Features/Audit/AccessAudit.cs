@@ -9,11 +9,19 @@ using TrialManager.Data.Conventions;
 namespace TrialManager.Api.Features.Audit;
 
 /// <summary>
-/// Reads of unblinded data (allocations, unblinded extracts) leave an `access` event in the trial's chain: who
-/// looked, in which role, at what, and when. A read that cannot be recorded does not happen.
+/// Reads of unblinded data (views that show arms, allocations, unblinded extracts and reports) leave an `access`
+/// event in the trial's chain: who looked, in which role, at what, and when. A read that cannot be recorded does not
+/// happen.
 /// </summary>
 public sealed class AccessAudit(TrialManagerDbContext db, CurrentUser user, TrialCaller caller, IHttpContextAccessor http, TimeProvider clock)
 {
+    /// <summary>Records that a view showed the arms of these clusters or participants (nothing when it showed none).</summary>
+    public async Task RecordArmsShownAsync(string entityType, IReadOnlyList<Guid> shown, string what, CancellationToken ct)
+    {
+        if (shown.Count > 0)
+            await RecordAsync(caller.TrialId, entityType, shown.Count == 1 ? shown[0] : null, $"{what} with arms ({shown.Count})", ct);
+    }
+
     public async Task RecordAsync(Guid trialId, string entityType, Guid? entityId, string what, CancellationToken ct)
     {
         var now = clock.GetUtcNow();

@@ -16,17 +16,25 @@ namespace TrialManager.Api.Features.Audit;
 public static class AuditChain
 {
     public const int Strands = 8;
-    public const string Version = "tm-audit-v1";
+
+    /// <summary>The version string that opens the canonical form of an event of each <see cref="AuditEvent.Format"/>.</summary>
+    public static string Version(short format) => format switch
+    {
+        1 => "tm-audit-v1",
+        2 => "tm-audit-v2",
+        _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown audit event format."),
+    };
     public static readonly byte[] Genesis = new byte[SHA256.HashSizeInBytes];
 
     /// <summary>
     /// The canonical form: a JSON array of every field in a fixed order, timestamps in UTC to the microsecond, and
-    /// the changes exactly as stored. It is what a third party re-hashes to check the trail independently.
+    /// the changes exactly as stored (sealed values as their commitments). A sealed reason is hashed as
+    /// {"commitment": hex}. It is what a third party re-hashes to check the trail independently; the README spells it out.
     /// </summary>
     public static void WriteCanonical(AuditEvent e, Utf8JsonWriter writer)
     {
         writer.WriteStartArray();
-        writer.WriteStringValue(Version);
+        writer.WriteStringValue(Version(e.Format));
         writer.WriteStringValue(e.Id);
         writer.WriteStringValue(e.ChainId);
         writer.WriteNumberValue(e.Strand);
@@ -40,7 +48,14 @@ public static class AuditChain
         WriteOrNull(writer, e.ActorUserId);
         WriteOrNull(writer, e.ActorRole);
         WriteOrNull(writer, e.RequestId);
-        WriteOrNull(writer, e.Reason);
+        if (e.ReasonCommitment is { } commitment)
+        {
+            writer.WriteStartObject();
+            writer.WriteString(AuditSeal.CommitmentProperty, commitment);
+            writer.WriteEndObject();
+        }
+        else
+            WriteOrNull(writer, e.Reason);
         writer.WriteEndArray();
     }
 

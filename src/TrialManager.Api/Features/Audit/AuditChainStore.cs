@@ -25,7 +25,7 @@ public sealed class AuditChainStore(TrialManagerDbContext db, TimeProvider clock
 
         await using (var command = await db.CommandAsync("""
             SELECT id, chain_id, strand, sequence, trial_id, occurred_at, action, entity_type, entity_id, changes,
-                   actor_user_id, actor_role, request_id, reason, previous_hash, hash
+                   actor_user_id, actor_role, request_id, reason, previous_hash, hash, format, reason_commitment, sealed_values
             FROM audit_events WHERE chain_id = @chain ORDER BY strand, sequence
             """, ct, ("chain", chainId)))
         await using (var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct))
@@ -91,5 +91,8 @@ public sealed class AuditChainStore(TrialManagerDbContext db, TimeProvider clock
         Reason = r.IsDBNull(13) ? null : r.GetString(13),
         PreviousHash = r.GetFieldValue<byte[]>(14),
         Hash = r.GetFieldValue<byte[]>(15),
+        Format = r.GetInt16(16),
+        ReasonCommitment = r.IsDBNull(17) ? null : r.GetString(17),
+        SealedValues = r.IsDBNull(18) ? null : r.GetString(18),
     };
 }

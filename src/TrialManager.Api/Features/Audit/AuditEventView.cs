@@ -1,48 +1,92 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using TrialManager.Data.Audit;
 
 namespace TrialManager.Api.Features.Audit;
 
 public sealed record AuditActorView(Guid? UserId, string? Role);
 
-public sealed record AuditChangeView(string Field, JsonNode? Old, JsonNode? New,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] bool? Blinded);
+/// <summary>A sealed value's commitment and the salt that opens it (for readers who see every arm).</summary>
+public sealed record SealView(string Commitment, string Salt);
 
-/// <summary>An audit event as readers see it. For blinded readers, values that reveal an allocation are redacted.</summary>
-public sealed record AuditEventView(Guid Id, Guid? TrialId, int Strand, long Sequence, DateTimeOffset OccurredAt, string Action,
-    string EntityType, Guid? EntityId, IReadOnlyList<AuditChangeView> Changes, AuditActorView Actor, string? RequestId, string? Reason,
-    string PreviousHash, string Hash)
+/// <summary>The openings of a change's sealed values.</summary>
+public sealed record SealedChangeView(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SealView? Old,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SealView? New);
+
+/// <summary>
+/// One changed field. For a blinded reader a sealed value is its commitment, {"commitment": hex}, exactly as hashed;
+/// a reader who sees every arm gets the value, and in `sealed` the commitment with its salt.
+/// </summary>
+public sealed record AuditChangeView(string Field, JsonNode? Old, JsonNode? New,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Blinded,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SealedChangeView? Sealed = null);
+
+/// <summary>
+/// An audit event as readers see it. Blinded readers see sealed values and a sealed reason as their commitments,
+/// which is all the hash needs: they can re-compute the chain (the README gives the canonical form) and learn nothing
+/// from it. Readers who see every arm get the values and the salts that open the commitments.
+/// </summary>
+public sealed record AuditEventView(Guid Id, Guid ChainId, Guid? TrialId, int Strand, long Sequence, DateTimeOffset OccurredAt,
+    string Action, string EntityType, Guid? EntityId, IReadOnlyList<AuditChangeView> Changes, AuditActorView Actor, string? RequestId,
+    string? Reason,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ReasonCommitment,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ReasonSalt,
+    string CanonicalVersion, string PreviousHash, string Hash)
 {
-    public static AuditEventView Of(AuditEvent e, bool blindedReader)
+    public static AuditEventView Of(AuditEvent e, bool seesEveryArm)
     {
-        var changes = AuditRedaction.Changes(e.Changes, blindedReader);
-        // The reason given for a change that reveals an allocation may name the arm too (an unblinding's always explains one).
-        var reason = blindedReader && changes.Any(c => c.Blinded == true) && e.Reason is not null ? AuditFields.RedactedValue : e.Reason;
-        return new AuditEventView(e.Id, e.TrialId, e.Strand, e.Sequence, e.OccurredAt, e.Action, e.EntityType, e.EntityId, changes,
-            new AuditActorView(e.ActorUserId, e.ActorRole), e.RequestId, reason, Convert.ToHexStringLower(e.PreviousHash), Convert.ToHexStringLower(e.Hash));
+        var changes = AuditRedaction.Changes(e, seesEveryArm);
+        var reason = e.Reason;
+        string? reasonSalt = null;
+        if (e.ReasonCommitment is not null)
+            (reason, reasonSalt) = seesEveryArm && AuditSeal.FindReason(ParseSealed(e)) is { } opened
+                ? (opened.Value, opened.Salt)
+                : (AuditFields.RedactedValue, null);
+        else if (e.Format == 1 && !seesEveryArm && reason is not null && changes.Any(c => c.Blinded == true))
+            reason = AuditFields.RedactedValue;
+        return new AuditEventView(e.Id, e.ChainId, e.TrialId, e.Strand, e.Sequence, e.OccurredAt, e.Action, e.EntityType, e.EntityId, changes,
+            new AuditActorView(e.ActorUserId, e.ActorRole), e.RequestId, reason, e.ReasonCommitment, reasonSalt, AuditChain.Version(e.Format),
+            Convert.ToHexStringLower(e.PreviousHash), Convert.ToHexStringLower(e.Hash));
     }
+
+    internal static JsonNode? ParseSealed(AuditEvent e) => e.SealedValues is null ? null : JsonNode.Parse(e.SealedValues);
 }
 
 /// <summary>
-/// Blinding in the audit trail: a blinded reader still sees that a flagged field changed, when and by whom, but
-/// its values are replaced. Pure, so that the rule is tested on its own.
+/// Blinding in the audit trail's views: a blinded reader still sees that a sealed field changed, when and by whom,
+/// and its commitments, never its values. Events written before values were sealed (format 1) carry them in clear;
+/// they are replaced by "[redacted]". Pure, so that the rule is tested on its own.
 /// </summary>
 public static class AuditRedaction
 {
-    public static IReadOnlyList<AuditChangeView> Changes(string changesJson, bool blindedReader)
+    public static IReadOnlyList<AuditChangeView> Changes(AuditEvent e, bool seesEveryArm)
     {
-        var changes = JsonNode.Parse(changesJson)!.AsArray();
+        var changes = JsonNode.Parse(e.Changes)!.AsArray();
+        var sealedValues = seesEveryArm && e.Format >= 2 ? AuditEventView.ParseSealed(e) : null;
         return changes.Select(change =>
         {
-            var blinded = change!["blinded"]?.GetValue<bool>() == true;
-            var hide = blinded && blindedReader;
-            return new AuditChangeView(change["field"]!.GetValue<string>(),
-                hide ? Redacted(change["old"]) : change["old"]?.DeepClone(),
-                hide ? Redacted(change["new"]) : change["new"]?.DeepClone(),
-                blinded ? true : null);
+            var field = change!["field"]!.GetValue<string>();
+            var (old, @new) = (change["old"]?.DeepClone(), change["new"]?.DeepClone());
+            if (change["blinded"]?.GetValue<bool>() != true)
+                return new AuditChangeView(field, old, @new, null);
+            if (e.Format == 1)
+                return seesEveryArm ? new AuditChangeView(field, old, @new, true) : new AuditChangeView(field, Redacted(old), Redacted(@new), true);
+            if (!seesEveryArm)
+                return new AuditChangeView(field, old, @new, true);
+            var openedOld = AuditSeal.Find(sealedValues, field, "old");
+            var openedNew = AuditSeal.Find(sealedValues, field, "new");
+            return new AuditChangeView(field,
+                openedOld is { } o ? o.Value : old,
+                openedNew is { } n ? n.Value : @new,
+                true,
+                new SealedChangeView(Seal(old, openedOld?.Salt), Seal(@new, openedNew?.Salt)));
         }).ToList();
     }
+
+    private static SealView? Seal(JsonNode? stored, string? salt) =>
+        (stored as JsonObject)?[AuditSeal.CommitmentProperty]?.GetValue<string>() is { } commitment && salt is not null ? new SealView(commitment, salt) : null;
 
     private static JsonNode? Redacted(JsonNode? value) => value is null ? null : JsonValue.Create(AuditFields.RedactedValue);
 

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
@@ -13,7 +14,7 @@ namespace TrialManager.Api.Features.Audit;
 /// same SaveChanges, in the same transaction. A feature added later is audited without code of its own. (Bulk
 /// ExecuteUpdate/ExecuteDelete bypass this and must not be used for trial data.)
 /// </summary>
-public sealed class AuditInterceptor(TimeProvider clock, AuditOptions options) : SaveChangesInterceptor
+public sealed class AuditInterceptor(TimeProvider clock, RandomNumberGenerator random, AuditOptions options) : SaveChangesInterceptor
 {
     private static readonly Type[] Infrastructure =
         [typeof(AuditEvent), typeof(AuditStrandHead), typeof(AuditCheckpoint), typeof(TrialManager.Data.Outcomes.IdempotencyRecord)];
@@ -62,13 +63,20 @@ public sealed class AuditInterceptor(TimeProvider clock, AuditOptions options) :
         }
     }
 
-    /// <summary>An event for one changed entity, not yet placed in its chain; none for an update that changed nothing.</summary>
-    private static AuditEvent? Describe(EntityEntry entry, AuditScope scope, string? role, DateTimeOffset now)
+    /// <summary>
+    /// An event for one changed entity, not yet placed in its chain; none for an update that changed nothing. An event
+    /// that seals a value seals its reason too: the reason given for a change that reveals an allocation (an
+    /// unblinding's always explains one) may name the arm.
+    /// </summary>
+    private AuditEvent? Describe(EntityEntry entry, AuditScope scope, string? role, DateTimeOffset now)
     {
         var type = entry.Metadata.ClrType;
-        var changes = AuditChanges.Write(entry);
-        if (changes is null)
+        if (AuditChanges.Write(entry, random) is not { } changes)
             return null;
+        var reason = scope.Reason;
+        var sealedReason = changes.Sealed.Count > 0 && reason is not null
+            ? new AuditSeal.Opening("reason", false, AuditSeal.StringJson(reason), AuditSeal.NewSalt(random))
+            : null;
         var trialId = (entry.Entity as ITrialOwned)?.TrialId;
         return new AuditEvent
         {
@@ -79,11 +87,13 @@ public sealed class AuditInterceptor(TimeProvider clock, AuditOptions options) :
             Action = entry.State switch { EntityState.Added => "insert", EntityState.Deleted => "delete", _ => "update" },
             EntityType = JsonNamingPolicy.KebabCaseLower.ConvertName(type.Name),
             EntityId = (entry.Entity as IEntity)?.Id,
-            Changes = changes,
+            Changes = changes.Changes,
             ActorUserId = scope.UserId,
             ActorRole = role,
             RequestId = scope.RequestId,
-            Reason = scope.Reason,
+            Reason = sealedReason is null ? reason : null,
+            ReasonCommitment = sealedReason?.Commitment,
+            SealedValues = changes.Sealed.Count > 0 ? AuditSeal.WriteSealedValues(changes.Sealed, sealedReason) : null,
             PreviousHash = AuditChain.Genesis,
             Hash = AuditChain.Genesis,
         };

@@ -11,10 +11,12 @@ public sealed record StrandPosition(int Strand, long Sequence, byte[] Hash);
 
 /// <summary>
 /// Re-computes a chain from its events, fed in strand and sequence order, and compares the result with the strands'
-/// recorded heads and with earlier checkpoints. Pure: the caller streams the events in from wherever they are.
+/// recorded heads and with earlier checkpoints, and checks that every sealed value kept beside an event opens the
+/// commitment its hash covers. Pure: the caller streams the events in from wherever they are.
 /// </summary>
 public sealed class ChainVerifier
 {
+    private const string BlindedMark = "\"blinded\":true";
     private readonly AuditChain.Hasher _hasher = new();
     private readonly Dictionary<(int Strand, long Sequence), byte[]> _checkpointed = [];
     private readonly Dictionary<int, (long Sequence, byte[] Hash)> _strandEnds = [];
@@ -53,6 +55,10 @@ public sealed class ChainVerifier
             Broken(e, $"strand {e.Strand}, sequence {e.Sequence}: its content does not match its hash (altered)");
         if (_checkpointed.Remove((e.Strand, e.Sequence), out var expected) && !expected.AsSpan().SequenceEqual(e.Hash))
             Broken(e, $"strand {e.Strand}, sequence {e.Sequence}: differs from the event a checkpoint recorded");
+        // The hash covers sealed values as commitments; the values kept beside them must open them.
+        if (e.Format >= 2 && (e.SealedValues is not null || e.ReasonCommitment is not null || e.Changes.Contains(BlindedMark, StringComparison.Ordinal)))
+            foreach (var problem in AuditSeal.Check(e.Changes, e.ReasonCommitment, e.SealedValues))
+                Broken(e, $"strand {e.Strand}, sequence {e.Sequence}: {problem}");
 
         // Carry on from the stored hash, so one broken event does not hide what follows it.
         _sequence = e.Sequence;

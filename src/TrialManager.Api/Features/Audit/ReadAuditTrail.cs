@@ -4,6 +4,7 @@ using CsvHelper;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
+using TrialManager.Api.Features.Blinding;
 using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
@@ -32,22 +33,22 @@ public static class ReadAuditTrail
         public static TrialPermission Permission => TrialPermission.ReadAuditTrail;
     }
 
-    public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, PagingOptions paging)
+    public sealed class Handler(TrialManagerDbContext db, CallerBlinding blinding, PagingOptions paging)
         : IQueryHandler<ListQuery, Page<AuditEventView>>, IQueryHandler<ExportQuery, IAsyncEnumerable<AuditEventView>>
     {
         public async ValueTask<Page<AuditEventView>> Handle(ListQuery query, CancellationToken ct)
         {
-            var blinded = !TrialPolicy.SeesAllocation(caller.Role);
+            var seesEveryArm = await blinding.SeesEveryArmAsync(ct);
             return await Filtered(query.TrialId, query.Filter)
-                .ToPageAsync(query.Page, paging, e => AuditEventView.Of(e, blinded), ct, NewestFirst(query.Filter));
+                .ToPageAsync(query.Page, paging, e => AuditEventView.Of(e, seesEveryArm), ct, NewestFirst(query.Filter));
         }
 
-        public ValueTask<IAsyncEnumerable<AuditEventView>> Handle(ExportQuery query, CancellationToken ct)
+        public async ValueTask<IAsyncEnumerable<AuditEventView>> Handle(ExportQuery query, CancellationToken ct)
         {
-            var blinded = !TrialPolicy.SeesAllocation(caller.Role);
+            var seesEveryArm = await blinding.SeesEveryArmAsync(ct);
             var events = Filtered(query.TrialId, query.Filter);
             events = NewestFirst(query.Filter) ? events.OrderByDescending(e => e.Id) : events.OrderBy(e => e.Id);
-            return ValueTask.FromResult(events.AsAsyncEnumerable().Select(e => AuditEventView.Of(e, blinded)));
+            return events.AsAsyncEnumerable().Select(e => AuditEventView.Of(e, seesEveryArm));
         }
 
         private IQueryable<AuditEvent> Filtered(Guid trialId, Filter filter) => Matching(db, trialId, filter);
@@ -63,7 +64,7 @@ public static class ReadAuditTrail
     {
         public async ValueTask<Page<AuditEventView>> Handle(SystemListQuery query, CancellationToken ct) =>
             await Matching(db, AuditChains.System, query.Filter)
-                .ToPageAsync(query.Page, paging, e => AuditEventView.Of(e, blindedReader: true), ct, NewestFirst(query.Filter));
+                .ToPageAsync(query.Page, paging, e => AuditEventView.Of(e, seesEveryArm: false), ct, NewestFirst(query.Filter));
 
         public async ValueTask<ChainVerification> Handle(SystemVerifyQuery query, CancellationToken ct) =>
             await store.VerifyAsync(AuditChains.System, ct);
@@ -146,12 +147,14 @@ public static class ReadAuditTrail
     {
         Start(http, "text/csv", $"audit-{trialId}.csv");
         await using var csv = CsvWriter.Create(http.Response.Body, CsvWriterOptions.Default, leaveOpen: true);
-        await csv.WriteRecordAsync(["id", "occurredAt", "action", "entityType", "entityId", "actorUserId", "actorRole", "requestId", "reason",
-            "strand", "sequence", "changes", "hash"], ct);
+        // Every input of each event's hash is a column, so that an auditor can re-compute the chain from this file alone.
+        await csv.WriteRecordAsync(["id", "chainId", "trialId", "strand", "sequence", "occurredAt", "action", "entityType", "entityId", "changes",
+            "actorUserId", "actorRole", "requestId", "reason", "reasonCommitment", "reasonSalt", "canonicalVersion", "previousHash", "hash"], ct);
         await foreach (var e in events.WithCancellation(ct))
-            await csv.WriteRecordAsync([e.Id.ToString(), AuditChain.Timestamp(e.OccurredAt), e.Action, e.EntityType, e.EntityId?.ToString(),
-                e.Actor.UserId?.ToString(), e.Actor.Role, e.RequestId, e.Reason, e.Strand.ToString(CultureInfo.InvariantCulture),
-                e.Sequence.ToString(CultureInfo.InvariantCulture), AuditRedaction.ToJson(e.Changes), e.Hash], ct);
+            await csv.WriteRecordAsync([e.Id.ToString(), e.ChainId.ToString(), e.TrialId?.ToString(), e.Strand.ToString(CultureInfo.InvariantCulture),
+                e.Sequence.ToString(CultureInfo.InvariantCulture), AuditChain.Timestamp(e.OccurredAt), e.Action, e.EntityType, e.EntityId?.ToString(),
+                AuditRedaction.ToJson(e.Changes), e.Actor.UserId?.ToString(), e.Actor.Role, e.RequestId, e.Reason, e.ReasonCommitment, e.ReasonSalt,
+                e.CanonicalVersion, e.PreviousHash, e.Hash], ct);
         await csv.FlushAsync(ct);
     }
 

@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using NpgsqlTypes;
 using TrialManager.Api.Features.Outcomes.Scoring;
-using TrialManager.Api.Features.Randomisation;
+using TrialManager.Api.Features.Blinding;
 using TrialManager.Data;
 using TrialManager.Data.Exports;
 

@@ -2,6 +2,7 @@ using Mediator;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
 using TrialManager.Api.Features.Audit;
+using TrialManager.Api.Features.Blinding;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Data;
@@ -33,7 +34,7 @@ public static class ReadExport
 
     public sealed record ExportFile(Stream Content, string ContentType, string FileName);
 
-    public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, IExportStorage storage, AccessAudit access, TimeProvider clock)
+    public sealed class Handler(TrialManagerDbContext db, CallerBlinding blinding, IExportStorage storage, AccessAudit access, TimeProvider clock)
         : IQueryHandler<StatusQuery, ExportView>, IQueryHandler<FileQuery, ExportFile>
     {
         public async ValueTask<ExportView> Handle(StatusQuery query, CancellationToken ct) =>
@@ -59,8 +60,8 @@ public static class ReadExport
         private async Task<Export> ReadableAsync(Guid exportId, CancellationToken ct)
         {
             var export = await db.Exports.AsNoTracking().SingleAsync(e => e.Id == exportId, ct);
-            if (!export.Blinded && !TrialPolicy.SeesAllocation(caller.Role))
-                throw ProblemException.Forbidden("This is an unblinded extract; your role does not see the allocation.");
+            if (!export.Blinded && !await blinding.SeesEveryArmAsync(ct))
+                throw ProblemException.Forbidden("This is an unblinded extract; you do not see the allocation.");
             return export;
         }
     }

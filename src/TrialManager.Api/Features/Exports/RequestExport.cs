@@ -5,6 +5,7 @@ using Mediator;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
 using TrialManager.Api.Features.Audit;
+using TrialManager.Api.Features.Blinding;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Data;
@@ -26,8 +27,9 @@ public sealed record ExportView(Guid Id, Guid TrialId, string Format, bool Blind
 }
 
 /// <summary>
-/// A statistician (or the trial manager, or a monitor) asks for an extract; a worker writes it. Blinded roles get a
-/// blinded extract whatever they ask; an unblinded extract is for unblinded roles only, and asking for one is
+/// A statistician (or the trial manager, or a monitor) asks for an extract; a worker writes it. Blinded callers get a
+/// blinded extract whatever they ask; an unblinded extract is for those who see every arm only (unblinded roles and
+/// users unblinded for the whole trial), and asking for one is
 /// recorded as an access to unblinded data (as is every fetch of its file). Extracts can be asked for after lock:
 /// that is when the final analysis needs them.
 /// </summary>
@@ -54,7 +56,7 @@ public static class RequestExport
         }
     }
 
-    public sealed class Handler(TrialManagerDbContext db, CurrentUser user, TrialCaller caller, AccessAudit access, TimeProvider clock)
+    public sealed class Handler(TrialManagerDbContext db, CurrentUser user, TrialCaller caller, CallerBlinding blinding, AccessAudit access, TimeProvider clock)
         : ICommandHandler<Command, ExportView>
     {
         public async ValueTask<ExportView> Handle(Command command, CancellationToken ct)
@@ -81,8 +83,8 @@ public static class RequestExport
                 Id = Guid.CreateVersion7(now), TrialId = command.TrialId, RequestedBy = user.Id,
                 RequesterRole = KebabCaseEnumConverter<TrialRole>.ToWord(caller.Role!.Value),
                 Format = command.Format!,
-                // Blinding is the server's decision: only a role that sees the allocation can lift it, and only by asking.
-                Blinded = !TrialPolicy.SeesAllocation(caller.Role) || command.Blinded is not false,
+                // Blinding is the server's decision: only a caller who sees every arm can lift it, and only by asking.
+                Blinded = command.Blinded is not false || !await blinding.SeesEveryArmAsync(ct),
                 Timepoints = command.Timepoints?.Distinct().ToArray(),
                 Instruments = command.Instruments?.Distinct().ToArray(),
                 Status = ExportJob.Queued,

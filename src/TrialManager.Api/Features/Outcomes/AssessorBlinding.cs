@@ -2,7 +2,6 @@ using FluentValidation;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
-using TrialManager.Api.Features.Participants;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Data;
@@ -65,7 +64,7 @@ public static class AssessorBlinding
     {
         public async ValueTask<GuessView> Handle(Guess command, CancellationToken ct)
         {
-            if (!await ReadParticipants.Visible(db, caller).AnyAsync(p => p.Id == command.ParticipantId, ct))
+            if (!await SiteScope.Participants(db, caller).AnyAsync(p => p.Id == command.ParticipantId, ct))
                 throw ProblemException.NotFound("participant");
             var timepoint = await db.Timepoints.AsNoTracking().SingleOrDefaultAsync(t => t.TrialId == command.TrialId && t.Code == command.TimepointCode, ct)
                 ?? throw ProblemException.Invalid("timepointCode", "exists", "No such timepoint in this trial.");
@@ -88,7 +87,7 @@ public static class AssessorBlinding
         {
             if (command.ClusterId is { } clusterId && !await db.Clusters.AnyAsync(c => c.TrialId == command.TrialId && c.Id == clusterId, ct))
                 throw ProblemException.Invalid("clusterId", "exists", "No such cluster in this trial.");
-            if (command.ParticipantId is { } participantId && !await ReadParticipants.Visible(db, caller).AnyAsync(p => p.Id == participantId, ct))
+            if (command.ParticipantId is { } participantId && !await SiteScope.Participants(db, caller).AnyAsync(p => p.Id == participantId, ct))
                 throw ProblemException.Invalid("participantId", "exists", "No such participant among your sites.");
             var breach = new BlindingBreach
             {

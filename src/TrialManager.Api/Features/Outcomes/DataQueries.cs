@@ -5,7 +5,6 @@ using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
 using TrialManager.Api.Features.Audit;
 using TrialManager.Api.Features.Outcomes.Scoring;
-using TrialManager.Api.Features.Participants;
 using TrialManager.Api.Features.Trials;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
@@ -178,7 +177,7 @@ public static class DataQueries
         {
             if (query.OlderThanDays is < 0)
                 throw ProblemException.Invalid("olderThanDays", "not-negative", "'olderThanDays' is a number of days, 0 or more.");
-            var participants = ReadParticipants.Visible(db, caller);
+            var participants = SiteScope.Participants(db, caller);
             if (query.SiteId is { } siteId)
                 participants = participants.Where(p => p.Cluster!.SiteId == siteId);
             var visible = participants.Select(p => p.Id);
@@ -239,7 +238,7 @@ public static class DataQueries
 
         private async Task<Assessment> VisibleAssessment(Guid assessmentId, string field, CancellationToken ct)
         {
-            var visible = ReadParticipants.Visible(db, caller).Select(p => p.Id);
+            var visible = SiteScope.Participants(db, caller).Select(p => p.Id);
             return await db.Assessments
                        .SingleOrDefaultAsync(a => a.TrialId == caller.TrialId && a.Id == assessmentId && visible.Contains(a.ParticipantId), ct)
                 ?? throw ProblemException.Invalid(field, "exists", "No such assessment in this trial.");
@@ -247,7 +246,7 @@ public static class DataQueries
 
         private async Task<DataQuery> VisibleQuery(Guid queryId, CancellationToken ct)
         {
-            var visible = ReadParticipants.Visible(db, caller).Select(p => p.Id);
+            var visible = SiteScope.Participants(db, caller).Select(p => p.Id);
             return await db.DataQueries.SingleOrDefaultAsync(q => q.TrialId == caller.TrialId && q.Id == queryId
                     && db.Assessments.Any(a => a.Id == q.AssessmentId && visible.Contains(a.ParticipantId)), ct)
                 ?? throw ProblemException.NotFound("query");

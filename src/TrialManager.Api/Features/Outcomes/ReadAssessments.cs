@@ -1,7 +1,6 @@
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
-using TrialManager.Api.Features.Participants;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Data;
@@ -22,7 +21,7 @@ public static class ReadAssessments
     {
         public async ValueTask<AssessmentList> Handle(Query query, CancellationToken ct)
         {
-            if (!await ReadParticipants.Visible(db, caller).AnyAsync(p => p.Id == query.ParticipantId, ct))
+            if (!await SiteScope.Participants(db, caller).AnyAsync(p => p.Id == query.ParticipantId, ct))
                 throw ProblemException.NotFound("participant");
             return new AssessmentList((await db.Assessments.AsNoTracking().Where(a => a.ParticipantId == query.ParticipantId)
                 .OrderBy(a => a.Id).ToListAsync(ct)).Select(AssessmentView.Of).ToList());

@@ -4,7 +4,6 @@ using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
 using TrialManager.Api.Features.Audit;
 using TrialManager.Api.Features.Outcomes.Scoring;
-using TrialManager.Api.Features.Participants;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Data;
@@ -41,7 +40,7 @@ public static class SaveAssessment
         public async ValueTask<(AssessmentView, bool)> Handle(Command command, CancellationToken ct)
         {
             // Everything the save depends on in one round trip: a save is mostly round trips.
-            var found = await ReadParticipants.Visible(db, caller).Where(p => p.Id == command.ParticipantId)
+            var found = await SiteScope.Participants(db, caller).Where(p => p.Id == command.ParticipantId)
                 .Select(p => new
                 {
                     p.Status, p.Kind, p.BaselineDate,

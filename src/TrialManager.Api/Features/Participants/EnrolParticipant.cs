@@ -37,7 +37,7 @@ public static class EnrolParticipant
         }
     }
 
-    public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, TimeProvider clock, AllocatedViews allocated)
+    public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, TimeProvider clock, ParticipantViews views)
         : ICommandHandler<Command, ParticipantView>
     {
         public async ValueTask<ParticipantView> Handle(Command command, CancellationToken ct)
@@ -46,7 +46,7 @@ public static class EnrolParticipant
             var violations = ParticipantRules.CheckDates(command.ConsentDate!.Value, command.BaselineDate!.Value, DateOnly.FromDateTime(now.UtcDateTime));
             if (violations.Count > 0)
                 throw ProblemException.Invalid(violations);
-            var siteId = await ParticipantChecks.SiteOfVisibleCluster(db, caller, command.ClusterId!.Value, ct);
+            var siteId = await SiteOfVisibleClusterAsync(db, caller, command.ClusterId!.Value, ct);
             var participant = new Participant
             {
                 Id = Guid.CreateVersion7(now),
@@ -60,7 +60,7 @@ public static class EnrolParticipant
                 CreatedAt = now,
             };
             db.Participants.Add(participant);
-            return (await allocated.ParticipantsAsync([(participant, siteId)], withHistory: false, "participant", ct))[0];
+            return (await views.OfAsync([(participant, siteId)], withHistory: false, "participant", ct))[0];
         }
     }
 
@@ -72,17 +72,9 @@ public static class EnrolParticipant
             })
             .WithSummary("Enrol a participant (researcher at the cluster's site, or trial manager)")
             .TrialWrite();
-}
 
-internal static class ParticipantChecks
-{
-    /// <summary>The site of a cluster the caller may enrol into; any other cluster is refused as unknown.</summary>
-    public static async Task<Guid> SiteOfVisibleCluster(TrialManagerDbContext db, TrialCaller caller, Guid clusterId, CancellationToken ct)
-    {
-        var siteId = await db.Clusters.Where(c => c.TrialId == caller.TrialId && c.Id == clusterId)
-            .Select(c => (Guid?)c.SiteId).SingleOrDefaultAsync(ct);
-        if (siteId is not { } site || !caller.SeesSite(site))
-            throw ProblemException.Invalid("clusterId", "exists", "No such cluster among the sites you work at.");
-        return site;
-    }
+    /// <summary>The site of a cluster the caller may enrol into (or move a participant to); any other cluster is refused as unknown.</summary>
+    internal static async Task<Guid> SiteOfVisibleClusterAsync(TrialManagerDbContext db, TrialCaller caller, Guid clusterId, CancellationToken ct) =>
+        await SiteScope.Clusters(db, caller).Where(c => c.Id == clusterId).Select(c => (Guid?)c.SiteId).SingleOrDefaultAsync(ct)
+        ?? throw ProblemException.Invalid("clusterId", "exists", "No such cluster among the sites you work at.");
 }

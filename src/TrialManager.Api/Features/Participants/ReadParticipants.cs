@@ -1,7 +1,8 @@
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
-using TrialManager.Api.Features.Randomisation;
+using TrialManager.Api.Features.Audit;
+using TrialManager.Api.Features.Blinding;
 using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
@@ -26,7 +27,7 @@ public static class ReadParticipants
         public static TrialPermission Permission => TrialPermission.ReadParticipants;
     }
 
-    public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, PagingOptions paging, AllocatedViews allocated)
+    public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, PagingOptions paging, ParticipantViews views)
         : IQueryHandler<ListQuery, Page<ParticipantView>>, IQueryHandler<GetQuery, ParticipantView>
     {
         public async ValueTask<Page<ParticipantView>> Handle(ListQuery query, CancellationToken ct)
@@ -34,7 +35,7 @@ public static class ReadParticipants
             var (siteId, clusterId, _, _) = query.Filter;
             var status = QueryWords.Parse<ParticipantStatus>(query.Filter.Status, "status");
             var kind = QueryWords.Parse<ParticipantKind>(query.Filter.Kind, "kind");
-            var participants = Visible(db, caller).AsNoTracking().Include(p => p.Cluster).AsQueryable();
+            var participants = SiteScope.Participants(db, caller).AsNoTracking().Include(p => p.Cluster).AsQueryable();
             if (siteId is not null)
                 participants = participants.Where(p => p.Cluster!.SiteId == siteId);
             if (clusterId is not null)
@@ -44,28 +45,15 @@ public static class ReadParticipants
             if (kind is not null)
                 participants = participants.Where(p => p.Kind == kind);
             var page = await participants.ToPageAsync(query.Page, paging, p => p, ct);
-            var views = await allocated.ParticipantsAsync(page.Items.Select(p => (p, p.Cluster!.SiteId)).ToList(), withHistory: false,
-                "participant list", ct);
-            return new Page<ParticipantView>(views, page.NextCursor);
+            return new Page<ParticipantView>(await views.OfAsync(page.Items, withHistory: false, "participant list", ct), page.NextCursor);
         }
 
         public async ValueTask<ParticipantView> Handle(GetQuery query, CancellationToken ct)
         {
-            var participant = await Visible(db, caller).AsNoTracking().Include(p => p.Cluster).Include(p => p.StatusHistory)
+            var participant = await SiteScope.Participants(db, caller).AsNoTracking().Include(p => p.Cluster).Include(p => p.StatusHistory)
                 .SingleOrDefaultAsync(p => p.Id == query.ParticipantId, ct) ?? throw ProblemException.NotFound("participant");
-            return (await allocated.ParticipantsAsync([(participant, participant.Cluster!.SiteId)], withHistory: true, "participant", ct))[0];
+            return (await views.OfAsync([participant], withHistory: true, "participant", ct))[0];
         }
-    }
-
-    /// <summary>The trial's participants that the caller may see.</summary>
-    internal static IQueryable<Participant> Visible(TrialManagerDbContext db, TrialCaller caller)
-    {
-        // Tracking is the caller's choice: a no-tracking subquery would make a whole enclosing query no-tracking.
-        var participants = db.Participants.Where(p => p.TrialId == caller.TrialId);
-        if (caller.AllSites)
-            return participants;
-        var sites = caller.SiteIds.ToList();
-        return participants.Where(p => sites.Contains(p.Cluster!.SiteId));
     }
 
     public static void Map(RouteGroupBuilder trial)

@@ -3,7 +3,6 @@ using Mediator;
 using TrialManager.Api.Features.Audit;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
-using TrialManager.Api.Features.Randomisation;
 using TrialManager.Api.Features.Trials;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
@@ -42,12 +41,12 @@ public static class UpdateParticipant
         }
     }
 
-    public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, CurrentUser user, TimeProvider clock, AllocatedViews allocated)
+    public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, CurrentUser user, TimeProvider clock, ParticipantViews views)
         : ICommandHandler<Command, ParticipantView>
     {
         public async ValueTask<ParticipantView> Handle(Command command, CancellationToken ct)
         {
-            var participant = await ReadParticipants.Visible(db, caller).Include(p => p.StatusHistory)
+            var participant = await SiteScope.Participants(db, caller).Include(p => p.StatusHistory)
                 .SingleOrDefaultAsync(p => p.Id == command.ParticipantId, ct) ?? throw ProblemException.NotFound("participant");
             var now = clock.GetUtcNow();
             var today = DateOnly.FromDateTime(now.UtcDateTime);
@@ -57,7 +56,7 @@ public static class UpdateParticipant
                 throw ProblemException.Invalid("reason", "required-for-change",
                     "A change of status or of cluster needs a reason.");
 
-            var siteId = await ParticipantChecks.SiteOfVisibleCluster(db, caller, command.ClusterId ?? participant.ClusterId, ct);
+            var siteId = await EnrolParticipant.SiteOfVisibleClusterAsync(db, caller, command.ClusterId ?? participant.ClusterId, ct);
             var consentDate = command.ConsentDate ?? participant.ConsentDate;
             var violations = ParticipantRules.CheckDates(consentDate, command.BaselineDate ?? participant.BaselineDate, today).ToList();
             var statusDate = command.StatusDate ?? today;
@@ -85,7 +84,7 @@ public static class UpdateParticipant
                 participant.StatusDate = statusDate;
                 participant.StatusReason = change.Reason;
             }
-            return (await allocated.ParticipantsAsync([(participant, siteId)], withHistory: true, "participant", ct))[0];
+            return (await views.OfAsync([(participant, siteId)], withHistory: true, "participant", ct))[0];
         }
     }
 

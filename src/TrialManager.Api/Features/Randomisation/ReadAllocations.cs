@@ -3,6 +3,7 @@ using Mediator;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
 using TrialManager.Api.Features.Audit;
+using TrialManager.Api.Features.Blinding;
 using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
@@ -12,8 +13,9 @@ using TrialManager.Data.Trials;
 namespace TrialManager.Api.Features.Randomisation;
 
 /// <summary>
-/// The allocations, and after database lock the sealed scheme itself, for unblinded roles only (403 for anyone
-/// else). Each read is recorded as an access event in the audit trail.
+/// The allocations, and after database lock the sealed scheme itself, for those who see every arm only (unblinded
+/// roles and users unblinded for the whole trial; 403 for anyone else). Each read is recorded as an access event in
+/// the audit trail.
 /// </summary>
 public static class ReadAllocations
 {
@@ -30,11 +32,12 @@ public static class ReadAllocations
     /// <summary>The sealed text verbatim (its SHA-256 is the commitment), and the seed and sequences it contains.</summary>
     public sealed record Revealed(string Commitment, string Canonical, string Seed, JsonElement Sequence);
 
-    public sealed class Handler(TrialManagerDbContext db, AccessAudit access, PagingOptions paging)
+    public sealed class Handler(TrialManagerDbContext db, CallerBlinding blinding, AccessAudit access, PagingOptions paging)
         : IQueryHandler<ListQuery, Page<AllocationView>>, IQueryHandler<RevealQuery, Revealed>
     {
         public async ValueTask<Page<AllocationView>> Handle(ListQuery query, CancellationToken ct)
         {
+            await blinding.RequireEveryArmAsync(ct);
             var page = await db.Allocations.AsNoTracking().Where(a => a.TrialId == query.TrialId)
                 .ToPageAsync(query.Page, paging, AllocationView.Of, ct);
             await access.RecordAsync(query.TrialId, "allocation", null, $"allocation list ({page.Items.Count} allocations)", ct);
@@ -43,6 +46,7 @@ public static class ReadAllocations
 
         public async ValueTask<Revealed> Handle(RevealQuery query, CancellationToken ct)
         {
+            await blinding.RequireEveryArmAsync(ct);
             var status = await db.Trials.Where(t => t.Id == query.TrialId).Select(t => t.Status).SingleAsync(ct);
             if (status != TrialStatus.Locked)
                 throw ProblemException.Conflict("The seed and sequences are revealed only after the trial is locked.");
@@ -59,7 +63,7 @@ public static class ReadAllocations
     {
         trial.MapGet("/randomisation/allocations", async (Guid trialId, [AsParameters] PageRequest page, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new ListQuery(trialId, page), ct)))
-            .WithSummary("The allocations (trial manager, unblinded statistician); every read is audited")
+            .WithSummary("The allocations (trial manager, unblinded statistician, users unblinded for the whole trial); every read is audited")
             .TrialRead().ProducesErrors(422);
         trial.MapGet("/randomisation/reveal", async (Guid trialId, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new RevealQuery(trialId), ct)))

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
 using TrialManager.Api.Features.Audit;
+using TrialManager.Api.Features.Blinding;
 using TrialManager.Api.Features.Randomisation.Methods;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
@@ -53,7 +54,8 @@ public static class SealScheme
             scheme.Seed = seed;
             scheme.Canonical = canonical;
             scheme.Commitment = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
-            scheme.MaskedArms = ArmMasks.ToJson(ArmMasks.Draw(new SealedRandom(seed), arms.Select(a => a.Code).ToList()));
+            var sealedRandom = new SealedRandom(seed);
+            scheme.MaskedArms = ArmMasks.ToJson(ArmMasks.Draw(arms.Select(a => a.Code).ToList(), codes => sealedRandom.Shuffle(ArmMasks.DrawLabel, codes)));
             scheme.SealedAt = now;
             scheme.SealedBy = user.Id;
             return new SealView(scheme.Commitment, now);

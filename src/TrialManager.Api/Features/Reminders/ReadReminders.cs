@@ -3,7 +3,6 @@ using System.Text;
 using FluentValidation;
 using Mediator;
 using TrialManager.Api.Features.Access;
-using TrialManager.Api.Features.Participants;
 using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
@@ -48,7 +47,7 @@ public static class ReadReminders
             var after = Cursor.Parse(query.Page.Cursor);
             var state = QueryWords.Parse<FollowUpState>(query.Filter.State, "state");
 
-            var participants = ReadParticipants.Visible(db, caller);
+            var participants = SiteScope.Participants(db, caller);
             if (query.Filter.SiteId is { } siteId)
                 participants = participants.Where(p => p.Cluster!.SiteId == siteId);
             var rows = (await TrialFollowUps.LoadAsync(db, query.TrialId, participants, TrialFollowUps.Today(clock, configuration),

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
 using TrialManager.Api.Features.Audit;
 using TrialManager.Api.Features.Outcomes;
-using TrialManager.Api.Features.Randomisation;
+using TrialManager.Api.Features.Blinding;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Data;
 using TrialManager.Data.Conventions;
@@ -41,7 +41,7 @@ public static class TrialReports
     public sealed record BlindingReport(int Guesses, int DontKnow, int Breaches, IReadOnlyDictionary<string, int> GuessesByTimepoint,
         IReadOnlyList<ArmGuesses>? PerArm);
 
-    public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, ArmVisibility visibility, AccessAudit access)
+    public sealed class Handler(TrialManagerDbContext db, CallerBlinding blinding, AccessAudit access)
         : IQueryHandler<ConsortQuery, ConsortReport>, IQueryHandler<BlindingQuery, BlindingReport>
     {
         public async ValueTask<ConsortReport> Handle(ConsortQuery query, CancellationToken ct)
@@ -62,7 +62,7 @@ public static class TrialReports
                 p.Status != ParticipantStatus.WithdrawnData && assessed[p.Id].Any(a => a.TimepointCode == final?.Code && a.InstrumentCode == primary)))
                 .ToList();
             var codes = timepoints.Select(t => t.Code).ToList();
-            var perArm = TrialPolicy.SeesAllocation(caller.Role);
+            var perArm = await blinding.SeesEveryArmAsync(ct);
             var groups = perArm
                 ? allocations.GroupBy(a => a.Value).OrderBy(g => g.Key).Select(g => new ConsortGroup(g.Key,
                     ConsortFlow.Count(g.Select(a => a.Key).ToList(), facts.Where(f => allocations[f.ClusterId] == g.Key).ToList(), codes))).ToList()
@@ -79,8 +79,7 @@ public static class TrialReports
             var byTimepoint = guesses.GroupBy(g => g.TimepointCode).ToDictionary(g => g.Key, g => g.Count());
             var dontKnow = guesses.Count(g => g.Guess == AssessorBlinding.DontKnow);
             var locked = await db.Trials.Where(t => t.Id == query.TrialId).Select(t => t.Status).SingleAsync(ct) == TrialStatus.Locked;
-            var seesArms = (await visibility.ForCallerAsync(ct))(Guid.Empty, null) || TrialPolicy.SeesAllocation(caller.Role);
-            if (!locked || !seesArms)
+            if (!locked || !await blinding.SeesEveryArmAsync(ct))
                 return new BlindingReport(guesses.Count, dontKnow, breaches, byTimepoint, null);
 
             var arms = await db.TrialArms.AsNoTracking().Where(a => a.TrialId == query.TrialId).OrderBy(a => a.Position).Select(a => a.Code).ToListAsync(ct);

@@ -1,7 +1,8 @@
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
-using TrialManager.Api.Features.Randomisation;
+using TrialManager.Api.Features.Audit;
+using TrialManager.Api.Features.Blinding;
 using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
@@ -23,35 +24,31 @@ public static class ReadClusters
         public static TrialPermission Permission => TrialPermission.ReadClusters;
     }
 
-    public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, PagingOptions paging, AllocatedViews allocated)
+    public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, PagingOptions paging, CallerBlinding blinding, AccessAudit access)
         : IQueryHandler<ListQuery, Page<ClusterView>>, IQueryHandler<GetQuery, ClusterView>
     {
         public async ValueTask<Page<ClusterView>> Handle(ListQuery query, CancellationToken ct)
         {
-            var clusters = Visible(query.TrialId);
+            var clusters = SiteScope.Clusters(db, caller).AsNoTracking();
             if (query.SiteId is { } siteId)
                 clusters = clusters.Where(c => c.SiteId == siteId);
             var page = await clusters.ToPageAsync(query.Page, paging, c => c, ct);
-            var views = await allocated.ClustersAsync(page.Items, "cluster list", ct);
-            return new Page<ClusterView>(views, page.NextCursor);
+            return new Page<ClusterView>(await ViewsAsync(page.Items, "cluster list", ct), page.NextCursor);
         }
 
         public async ValueTask<ClusterView> Handle(GetQuery query, CancellationToken ct)
         {
-            var cluster = await Visible(query.TrialId).SingleOrDefaultAsync(c => c.Id == query.ClusterId, ct)
+            var cluster = await SiteScope.Clusters(db, caller).AsNoTracking().SingleOrDefaultAsync(c => c.Id == query.ClusterId, ct)
                 ?? throw ProblemException.NotFound("cluster");
-            return (await allocated.ClustersAsync([cluster], "cluster", ct))[0];
+            return (await ViewsAsync([cluster], "cluster", ct))[0];
         }
 
-        private IQueryable<Cluster> Visible(Guid trialId)
+        private async Task<IReadOnlyList<ClusterView>> ViewsAsync(IReadOnlyList<Cluster> clusters, string what, CancellationToken ct)
         {
-            var clusters = db.Clusters.AsNoTracking().Where(c => c.TrialId == trialId);
-            if (!caller.AllSites)
-            {
-                var sites = caller.SiteIds.ToList();
-                clusters = clusters.Where(c => sites.Contains(c.SiteId));
-            }
-            return clusters;
+            var allocations = await blinding.AllocationsAsync(clusters.Select(c => c.Id), ct);
+            var views = clusters.Select(c => ClusterView.Of(c, allocations(c.Id, null))).ToList();
+            await access.RecordArmsShownAsync("cluster", views.Where(v => v.Arm is not null).Select(v => v.Id).ToList(), what, ct);
+            return views;
         }
     }
 

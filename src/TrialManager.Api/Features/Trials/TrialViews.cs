@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using TrialManager.Data.Randomisation;
+using TrialManager.Api.Features.Blinding;
 using TrialManager.Data.Trials;
 
 namespace TrialManager.Api.Features.Trials;
@@ -28,10 +28,10 @@ public sealed record ClusterView(Guid Id, Guid TrialId, Guid SiteId, string Code
     DateTimeOffset CreatedAt, bool Randomised, DateTimeOffset? RandomisedAt,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Arm)
 {
-    public static ClusterView Of(Cluster cluster, Allocation? allocation = null, bool showArm = false) => new(cluster.Id, cluster.TrialId,
+    public static ClusterView Of(Cluster cluster, CallerBlinding.Shown? allocation = null) => new(cluster.Id, cluster.TrialId,
         cluster.SiteId, cluster.Code,
         cluster.Covariates.Values.ToDictionary(p => p.Key, p => p.Value.Number is { } n
             ? JsonSerializer.SerializeToElement(n)
             : JsonSerializer.SerializeToElement(p.Value.Category)),
-        cluster.CreatedAt, allocation is not null, allocation?.AllocatedAt, showArm ? allocation?.Arm : null);
+        cluster.CreatedAt, allocation is not null, allocation?.RandomisedAt, allocation?.Arm);
 }

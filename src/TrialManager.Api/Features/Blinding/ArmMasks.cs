@@ -1,21 +1,20 @@
 using System.Text.Json;
-using TrialManager.Api.Features.Randomisation.Methods;
 
-namespace TrialManager.Api.Features.Randomisation;
+namespace TrialManager.Api.Features.Blinding;
 
 /// <summary>
 /// The masked codes that stand for the arms in blinded extracts: `A`, `B`, ... given to the arms in a random order
-/// drawn once when the scheme is sealed (from the sealed seed, under a label of its own), so that every blinded
-/// extract of a trial uses the same codes and the first arm is `A` only by chance.
+/// drawn once when the scheme is sealed (from the sealed seed, under the label <see cref="DrawLabel"/>), so that every
+/// blinded extract of a trial uses the same codes and the first arm is `A` only by chance.
 /// </summary>
 public static class ArmMasks
 {
-    private const string Label = "masked-arms";
+    public const string DrawLabel = "masked-arms";
 
-    public static IReadOnlyDictionary<string, string> Draw(SealedRandom random, IReadOnlyList<string> armCodes)
+    /// <param name="shuffle">A uniformly random permutation of the codes it is given, drawn under <see cref="DrawLabel"/>.</param>
+    public static IReadOnlyDictionary<string, string> Draw(IReadOnlyList<string> armCodes, Func<IReadOnlyList<string>, IReadOnlyList<string>> shuffle)
     {
-        var codes = Enumerable.Range(0, armCodes.Count).Select(Code).ToArray();
-        var shuffled = random.Shuffle(Label, codes);
+        var shuffled = shuffle(Enumerable.Range(0, armCodes.Count).Select(Code).ToArray());
         return armCodes.Select((arm, i) => (arm, mask: shuffled[i])).ToDictionary(p => p.arm, p => p.mask);
     }
 
