@@ -109,7 +109,8 @@ public static class AuditChanges
             case long number: json.WriteNumberValue(number); break;
             case double number: json.WriteNumberValue(number); break;
             case bool flag: json.WriteBooleanValue(flag); break;
-            case DateTimeOffset at: json.WriteStringValue(at); break;
+            // In UTC as the canonical form writes times: the writer's own form has a '+' that a re-serialised copy escapes.
+            case DateTimeOffset at: json.WriteStringValue(AuditChain.Timestamp(at)); break;
             case DateOnly day: json.WriteStringValue(day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)); break;
             default: JsonSerializer.Serialize(json, provider, provider.GetType(), JsonSerializerOptions.Web); break;
         }

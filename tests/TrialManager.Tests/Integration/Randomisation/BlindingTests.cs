@@ -90,17 +90,20 @@ public sealed class BlindingTests : IntegrationTest
     [Test]
     public async Task An_unblinding_needs_a_reason_and_shows_the_named_user_only_what_it_unblinds()
     {
-        var statistician = (await Api.Get("/me", _world.Statistician)).Id;
-        var refused = await Api.Post($"{_world.Path}/unblindings", new { clusterId = _world.ClusterA, userId = statistician }, _world.Manager);
+        var researcher = (await Api.Get("/me", _world.ResearcherA)).Id;
+        var refused = await Api.Post($"{_world.Path}/unblindings", new { clusterId = _world.ClusterA, userId = researcher }, _world.Manager);
         Assert.That(refused.Code, Is.EqualTo(422));
+        var other = await _world.ClusterAsync(_world.SiteA);
+        await Expect(HttpStatusCode.Created, Api.Post($"{_world.Path}/randomisation/allocations", new { clusterId = other }, _world.Manager));
         await Expect(HttpStatusCode.Created, Api.Post($"{_world.Path}/unblindings",
-            new { clusterId = _world.ClusterA, userId = statistician, reason = "serious adverse event review" }, _world.Manager));
-        Assert.That(Leaks(await Api.Get($"{_world.Path}/clusters/{_world.ClusterA}", _world.Statistician)), Is.True);
-        Assert.That(Leaks(await Api.Get($"{_world.Path}/clusters/{_world.ClusterB}", _world.Statistician)), Is.False);
+            new { clusterId = _world.ClusterA, userId = researcher, reason = "serious adverse event review" }, _world.Manager));
+        Assert.That(Leaks(await Api.Get($"{_world.Path}/clusters/{_world.ClusterA}", _world.ResearcherA)), Is.True);
+        Assert.That(Leaks(await Api.Get($"{_world.Path}/participants/{_world.ParticipantA}", _world.ResearcherA)), Is.True, "the cluster's participants too");
+        Assert.That(Leaks(await Api.Get($"{_world.Path}/clusters/{other}", _world.ResearcherA)), Is.False);
         Assert.That(Leaks(await Api.Get($"{_world.Path}/clusters/{_world.ClusterA}", _world.Monitor)), Is.False, "nobody else");
         var audit = await Api.Get($"{_world.Path}/audit?entityType=unblinding", _world.Monitor);
         Assert.That(audit["items"].AsArray(), Has.Count.EqualTo(1));
-        Assert.That(audit.Body, Does.Not.Contain("serious adverse event"), "unblinding details are redacted for blinded readers");
+        Assert.That(audit.Body, Does.Not.Contain("serious adverse event"), "unblinding details are sealed for blinded readers");
     }
 
     [Test]

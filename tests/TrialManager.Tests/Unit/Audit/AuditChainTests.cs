@@ -54,9 +54,39 @@ public sealed class AuditChainTests
         using (var writer = new Utf8JsonWriter(buffer))
             AuditChain.WriteCanonical(e, writer);
         var canonical = Encoding.UTF8.GetString(buffer.ToArray());
-        Assert.That(canonical, Does.StartWith($"[\"tm-audit-v1\",\"{e.Id}\",\"{Trial}\",0,1,\"{Trial}\",\"2026-11-28T10:00:00.000000Z\",\"update\""));
+        Assert.That(canonical, Does.StartWith($"[\"tm-audit-v2\",\"{e.Id}\",\"{Trial}\",0,1,\"{Trial}\",\"2026-11-28T10:00:00.000000Z\",\"update\""));
         Assert.That(canonical, Does.Contain(e.Changes), "the changes are hashed exactly as stored");
         Assert.That(e.Hash, Is.EqualTo(SHA256.HashData([.. buffer.ToArray(), .. AuditChain.Genesis])));
+    }
+
+    private static string Canonical(AuditEvent e)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+            AuditChain.WriteCanonical(e, writer);
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    [Test]
+    public void A_sealed_reason_is_hashed_as_its_commitment_and_events_from_before_sealing_keep_the_first_form()
+    {
+        var e = Chain(1)[0];
+        var commitment = new string('a', 64);
+        var sealedReason = new AuditEvent
+        {
+            Id = e.Id, ChainId = e.ChainId, Strand = e.Strand, Sequence = e.Sequence, TrialId = e.TrialId, OccurredAt = e.OccurredAt,
+            Action = e.Action, EntityType = e.EntityType, EntityId = e.EntityId, Changes = e.Changes, ActorUserId = e.ActorUserId,
+            ActorRole = e.ActorRole, RequestId = e.RequestId, ReasonCommitment = commitment, PreviousHash = [], Hash = [],
+        };
+        var legacy = new AuditEvent
+        {
+            Id = e.Id, ChainId = e.ChainId, Action = e.Action, EntityType = e.EntityType, Changes = e.Changes, Format = 1, PreviousHash = [], Hash = [],
+        };
+        Assert.Multiple(() =>
+        {
+            Assert.That(Canonical(sealedReason), Does.EndWith($",{{\"commitment\":\"{commitment}\"}}]"));
+            Assert.That(Canonical(legacy), Does.StartWith("[\"tm-audit-v1\","));
+        });
     }
 
     [Test]
