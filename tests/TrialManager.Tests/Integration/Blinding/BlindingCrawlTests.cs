@@ -100,6 +100,21 @@ public sealed class BlindingCrawlTests : IntegrationTest
         });
     }
 
+    [Test]
+    [Explicit("Known open leak: an emergency unblinding of a participant follows the participant when it is moved to another cluster, so " +
+        "the researcher it names is shown the new cluster's arm (GET …/participants and …/participants/{id}). Remove once fixed.")]
+    public async Task An_emergency_participant_unblinding_does_not_follow_the_participant_to_another_cluster()
+    {
+        var world = await NewWorldAsync();
+        await TrialWorld.Expect(HttpStatusCode.OK, Api.Patch($"{world.Path}/participants/{world.UnblindedParticipant}",
+            new { clusterId = world.ClusterA2, reason = "Transferred to the other team." }, world.World.ResearcherA));
+
+        var report = await CrawlAsync(world, "researcher U, after their unblinded participant moved", world.ResearcherU,
+            new HashSet<Guid> { world.ClusterA1 });
+
+        report.AssertClean();
+    }
+
     private Task<BlindedWorld> NewWorldAsync()
     {
         _setUp = new ResponseRecorder();
