@@ -39,6 +39,7 @@ services.Configure<AuditOptions>(configuration.GetSection("Audit"));
 services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuditOptions>>().Value);
 services.AddSingleton<AuditInterceptor>();
 services.AddScoped<AuditChainStore>();
+services.AddSingleton<ITrialWriteCompanion, StrandLease>();
 services.AddScoped<AccessAudit>();
 services.AddScoped<TrialManager.Api.Features.Blinding.CallerBlinding>();
 services.AddScoped<TrialManager.Api.Features.Participants.ParticipantViews>();

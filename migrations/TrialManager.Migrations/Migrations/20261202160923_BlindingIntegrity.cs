@@ -33,11 +33,19 @@ namespace TrialManager.Migrations.Migrations
                 type: "json",
                 nullable: true);
 
+            // Finds the few events that hold revealing values in clear, whose hashes blinded readers are not shown
+            // (LegacyClearValues in the API; the predicate is the same text).
+            migrationBuilder.Sql("""
+                CREATE INDEX ix_audit_events_clear_values ON audit_events (chain_id, strand, sequence)
+                WHERE format = 1 AND (changes::text LIKE '%"blinded":true%');
+                """);
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.Sql("DROP INDEX ix_audit_events_clear_values;");
+
             migrationBuilder.DropColumn(
                 name: "format",
                 table: "audit_events");

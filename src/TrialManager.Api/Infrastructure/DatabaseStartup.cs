@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using TrialManager.Api.Features.Access;
+using TrialManager.Api.Features.Audit;
 using TrialManager.Api.Features.Jobs;
 using TrialManager.Data;
 
@@ -51,8 +52,9 @@ public static partial class DatabaseStartup
             logger.LogWarning("The database has pending migrations; the service is not ready until they are applied");
             return;
         }
-        await AdminBootstrap.EnsureAdminAsync(db, app.Configuration["Bootstrap:AdminToken"],
-            scope.ServiceProvider.GetRequiredService<TimeProvider>(), logger, stopping);
+        using (AuditScope.System(AdminBootstrap.AuditReason))
+            await AdminBootstrap.EnsureAdminAsync(db, app.Configuration["Bootstrap:AdminToken"],
+                scope.ServiceProvider.GetRequiredService<TimeProvider>(), logger, stopping);
         RecurringJobs.Register(app.Services, app.Configuration);
     }
 

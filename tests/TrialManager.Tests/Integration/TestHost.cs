@@ -66,6 +66,7 @@ public sealed class TestHost
             host.Services.GetRequiredService<TokenCache>().Clear();
         using var scope = Factory.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<TrialManagerDbContext>();
+        using var audit = TrialManager.Api.Features.Audit.AuditScope.System(AdminBootstrap.AuditReason);
         await AdminBootstrap.EnsureAdminAsync(db, AdminToken, TimeProvider.System,
             scope.ServiceProvider.GetRequiredService<ILogger<TestHost>>(), CancellationToken.None);
     }

@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using TrialManager.Api.Features.Audit;
 using TrialManager.Data;
 using TrialManager.Data.Access;
 
@@ -8,11 +7,12 @@ namespace TrialManager.Api.Features.Access;
 /// <summary>
 /// A fresh installation needs one system admin to create the rest. When `Bootstrap:AdminToken` is set and no
 /// admin exists yet, an `admin` user is created whose token is that value. Several instances starting at once
-/// agree through an advisory lock.
+/// agree through an advisory lock. The caller opens the audit scope the write is recorded under (the system's, at start-up).
 /// </summary>
 public static class AdminBootstrap
 {
     public const int MinimumTokenLength = 32;
+    public const string AuditReason = "bootstrap of the first system admin";
     private const long AdvisoryLockKey = 0x7472_6961_6c6d_6772; // "trialmgr"
 
     public static async Task EnsureAdminAsync(TrialManagerDbContext db, string? adminToken, TimeProvider clock, ILogger logger,
@@ -23,7 +23,6 @@ public static class AdminBootstrap
         if (adminToken.Length < MinimumTokenLength)
             throw new InvalidOperationException($"Bootstrap:AdminToken must be at least {MinimumTokenLength} characters long.");
 
-        using var audit = AuditScope.System("bootstrap of the first system admin");
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({AdvisoryLockKey})", ct);
         if (await db.Users.AnyAsync(u => u.IsSystemAdmin, ct))

@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Data;
+using TrialManager.Api.Infrastructure.Http;
 
 namespace TrialManager.Api.Features.Access;
 

@@ -2,6 +2,7 @@ using Mediator;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Data;
 using TrialManager.Data.Access;
+using TrialManager.Api.Infrastructure.Http;
 
 namespace TrialManager.Api.Features.Access;
 

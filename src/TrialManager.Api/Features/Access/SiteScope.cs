@@ -1,6 +1,7 @@
 using TrialManager.Data;
 using TrialManager.Data.Participants;
 using TrialManager.Data.Trials;
+using TrialManager.Api.Infrastructure.Http;
 
 namespace TrialManager.Api.Features.Access;
 

@@ -1,10 +1,10 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using TrialManager.Api.Features.Access;
 using TrialManager.Data;
 using TrialManager.Data.Access;
 using TrialManager.Data.Audit;
 using TrialManager.Data.Conventions;
+using TrialManager.Api.Infrastructure.Http;
 
 namespace TrialManager.Api.Features.Audit;
 

@@ -33,9 +33,10 @@ public sealed record AuditEventView(Guid Id, Guid ChainId, Guid? TrialId, int St
     string? Reason,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ReasonCommitment,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ReasonSalt,
-    string CanonicalVersion, string PreviousHash, string Hash)
+    string CanonicalVersion, string? PreviousHash, string? Hash)
 {
-    public static AuditEventView Of(AuditEvent e, bool seesEveryArm)
+    /// <param name="legacy">For blinded readers: the strands whose hashes cover values in clear, which are withheld.</param>
+    public static AuditEventView Of(AuditEvent e, bool seesEveryArm, LegacyClearValues? legacy = null)
     {
         var changes = AuditRedaction.Changes(e, seesEveryArm);
         var reason = e.Reason;
@@ -48,7 +49,8 @@ public sealed record AuditEventView(Guid Id, Guid ChainId, Guid? TrialId, int St
             reason = AuditFields.RedactedValue;
         return new AuditEventView(e.Id, e.ChainId, e.TrialId, e.Strand, e.Sequence, e.OccurredAt, e.Action, e.EntityType, e.EntityId, changes,
             new AuditActorView(e.ActorUserId, e.ActorRole), e.RequestId, reason, e.ReasonCommitment, reasonSalt, AuditChain.Version(e.Format),
-            Convert.ToHexStringLower(e.PreviousHash), Convert.ToHexStringLower(e.Hash));
+            legacy?.HidesPreviousHash(e.Strand, e.Sequence) == true ? null : Convert.ToHexStringLower(e.PreviousHash),
+            legacy?.HidesHash(e.Strand, e.Sequence) == true ? null : Convert.ToHexStringLower(e.Hash));
     }
 
     internal static JsonNode? ParseSealed(AuditEvent e) => e.SealedValues is null ? null : JsonNode.Parse(e.SealedValues);

@@ -38,9 +38,3 @@ public sealed class AuditScope(Guid? userId, Func<string?> role, string? request
         public void Dispose() => Ambient.Value = outer;
     }
 }
-
-/// <summary>A command that accepts a reason for its change; the reason is recorded with every event it causes.</summary>
-public interface IHasReason
-{
-    string? Reason { get; }
-}

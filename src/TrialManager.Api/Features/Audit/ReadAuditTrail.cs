@@ -39,16 +39,18 @@ public static class ReadAuditTrail
         public async ValueTask<Page<AuditEventView>> Handle(ListQuery query, CancellationToken ct)
         {
             var seesEveryArm = await blinding.SeesEveryArmAsync(ct);
+            var legacy = seesEveryArm ? null : await LegacyClearValues.ReadAsync(db, query.TrialId, ct);
             return await Filtered(query.TrialId, query.Filter)
-                .ToPageAsync(query.Page, paging, e => AuditEventView.Of(e, seesEveryArm), ct, NewestFirst(query.Filter));
+                .ToPageAsync(query.Page, paging, e => AuditEventView.Of(e, seesEveryArm, legacy), ct, NewestFirst(query.Filter));
         }
 
         public async ValueTask<IAsyncEnumerable<AuditEventView>> Handle(ExportQuery query, CancellationToken ct)
         {
             var seesEveryArm = await blinding.SeesEveryArmAsync(ct);
+            var legacy = seesEveryArm ? null : await LegacyClearValues.ReadAsync(db, query.TrialId, ct);
             var events = Filtered(query.TrialId, query.Filter);
             events = NewestFirst(query.Filter) ? events.OrderByDescending(e => e.Id) : events.OrderBy(e => e.Id);
-            return events.AsAsyncEnumerable().Select(e => AuditEventView.Of(e, seesEveryArm));
+            return events.AsAsyncEnumerable().Select(e => AuditEventView.Of(e, seesEveryArm, legacy));
         }
 
         private IQueryable<AuditEvent> Filtered(Guid trialId, Filter filter) => Matching(db, trialId, filter);

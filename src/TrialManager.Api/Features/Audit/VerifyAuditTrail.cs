@@ -1,6 +1,7 @@
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
+using TrialManager.Api.Features.Blinding;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Data;
 using TrialManager.Data.Audit;
@@ -28,13 +29,18 @@ public static class VerifyAuditTrail
         public static TrialPermission Permission => TrialPermission.ReadAuditTrail;
     }
 
-    public sealed record CheckpointView(Guid Id, DateTimeOffset CreatedAt, long EventCount, IReadOnlyList<AuditChainStore.CheckpointHead> Heads)
+    /// <summary>A checkpoint; a head whose hash covers a value in clear (<see cref="LegacyClearValues"/>) has none for blinded readers.</summary>
+    public sealed record CheckpointView(Guid Id, DateTimeOffset CreatedAt, long EventCount, IReadOnlyList<HeadView> Heads)
     {
-        public static CheckpointView Of(AuditCheckpoint c) => new(c.Id, c.CreatedAt, c.EventCount,
-            AuditChainStore.ParseHeads(c.Heads).Select(h => new AuditChainStore.CheckpointHead(h.Strand, h.Sequence, Convert.ToHexStringLower(h.Hash))).ToList());
+        public static CheckpointView Of(AuditCheckpoint c, LegacyClearValues legacy) => new(c.Id, c.CreatedAt, c.EventCount,
+            AuditChainStore.ParseHeads(c.Heads)
+                .Select(h => new HeadView(h.Strand, h.Sequence, legacy.HidesHash(h.Strand, h.Sequence) ? null : Convert.ToHexStringLower(h.Hash)))
+                .ToList());
     }
 
-    public sealed class Handler(AuditChainStore store, TrialManagerDbContext db)
+    public sealed record HeadView(int Strand, long Sequence, string? Hash);
+
+    public sealed class Handler(AuditChainStore store, TrialManagerDbContext db, CallerBlinding blinding)
         : IQueryHandler<VerifyQuery, ChainVerification>, IQueryHandler<CheckpointCommand, CheckpointView>,
             IQueryHandler<ListCheckpointsQuery, IReadOnlyList<CheckpointView>>
     {
@@ -42,11 +48,17 @@ public static class VerifyAuditTrail
 
         // A checkpoint is not trial data: it is written in its own transaction (not the unit of work's), and not audited.
         public async ValueTask<CheckpointView> Handle(CheckpointCommand command, CancellationToken ct) =>
-            CheckpointView.Of(await store.CheckpointAsync(command.TrialId, ct));
+            CheckpointView.Of(await store.CheckpointAsync(command.TrialId, ct), await LegacyAsync(command.TrialId, ct));
 
-        public async ValueTask<IReadOnlyList<CheckpointView>> Handle(ListCheckpointsQuery query, CancellationToken ct) =>
-            (await db.AuditCheckpoints.AsNoTracking().Where(c => c.ChainId == query.TrialId).OrderBy(c => c.Id).ToListAsync(ct))
-            .Select(CheckpointView.Of).ToList();
+        public async ValueTask<IReadOnlyList<CheckpointView>> Handle(ListCheckpointsQuery query, CancellationToken ct)
+        {
+            var legacy = await LegacyAsync(query.TrialId, ct);
+            return (await db.AuditCheckpoints.AsNoTracking().Where(c => c.ChainId == query.TrialId).OrderBy(c => c.Id).ToListAsync(ct))
+                .Select(c => CheckpointView.Of(c, legacy)).ToList();
+        }
+
+        private async Task<LegacyClearValues> LegacyAsync(Guid trialId, CancellationToken ct) =>
+            await blinding.SeesEveryArmAsync(ct) ? LegacyClearValues.None : await LegacyClearValues.ReadAsync(db, trialId, ct);
     }
 
     public static void Map(RouteGroupBuilder trial)

@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
-using TrialManager.Api.Features.Access;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Data;
+using TrialManager.Api.Infrastructure.Http;
 
 namespace TrialManager.Api.Features.Blinding;
 

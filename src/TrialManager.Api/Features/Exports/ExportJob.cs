@@ -1,4 +1,3 @@
-using TrialManager.Api.Features.Jobs;
 using System.Text.Json;
 using Hangfire.Server;
 using Microsoft.EntityFrameworkCore;
@@ -6,6 +5,7 @@ using Npgsql;
 using TrialManager.Api.Features.Audit;
 using TrialManager.Data;
 using TrialManager.Data.Exports;
+using TrialManager.Api.Infrastructure;
 
 namespace TrialManager.Api.Features.Exports;
 

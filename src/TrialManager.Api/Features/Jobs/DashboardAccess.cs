@@ -4,6 +4,7 @@ using Hangfire.Dashboard;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using TrialManager.Api.Features.Access;
+using TrialManager.Api.Infrastructure.Http;
 
 namespace TrialManager.Api.Features.Jobs;
 

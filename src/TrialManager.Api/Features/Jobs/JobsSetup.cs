@@ -6,6 +6,7 @@ using Npgsql;
 using TrialManager.Api.Features.Audit;
 using TrialManager.Api.Features.Exports;
 using TrialManager.Api.Features.Reminders;
+using TrialManager.Api.Infrastructure;
 
 namespace TrialManager.Api.Features.Jobs;
 

@@ -2,12 +2,13 @@ using System.Text.Json;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
-using TrialManager.Api.Features.Audit;
 using TrialManager.Api.Features.Outcomes.Scoring;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Data;
 using TrialManager.Data.Outcomes;
+using TrialManager.Api.Infrastructure.Mediation;
+using TrialManager.Api.Infrastructure.Validation;
 
 namespace TrialManager.Api.Features.Outcomes;
 
@@ -56,7 +57,7 @@ public static class ManageInstruments
                 : new InstrumentDefinition(command.Code ?? "", command.Title ?? "", command.Source ?? "", command.Items ?? [], command.Scales ?? [],
                     command.MissingCodes ?? []);
             var problems = InstrumentRules.CheckDefinition(definition).ToList();
-            if (!System.Text.RegularExpressions.Regex.IsMatch(definition.Code, Trials.CodeRules.Pattern) || definition.Code.Length > TrialManager.Data.Limits.Code)
+            if (!System.Text.RegularExpressions.Regex.IsMatch(definition.Code, CodeRules.Pattern) || definition.Code.Length > TrialManager.Data.Limits.Code)
                 problems.Add(new Violation("code", "code", "An instrument needs a code of letters, digits, '.', '_' or '-'."));
             if (string.IsNullOrWhiteSpace(definition.Title))
                 problems.Add(new Violation("title", "not-empty", "An instrument needs a title."));

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
-using TrialManager.Api.Features.Audit;
 using TrialManager.Api.Features.Outcomes.Scoring;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
@@ -10,6 +9,7 @@ using TrialManager.Data;
 using TrialManager.Data.Conventions;
 using TrialManager.Data.Outcomes;
 using TrialManager.Data.Participants;
+using TrialManager.Api.Infrastructure.Mediation;
 
 namespace TrialManager.Api.Features.Outcomes;
 

@@ -1,14 +1,13 @@
 using FluentValidation;
 using Mediator;
-using TrialManager.Api.Features.Audit;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
-using TrialManager.Api.Features.Randomisation;
-using TrialManager.Api.Features.Trials;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Data;
 using TrialManager.Data.Participants;
+using TrialManager.Api.Infrastructure.Mediation;
+using TrialManager.Api.Infrastructure.Validation;
 
 namespace TrialManager.Api.Features.Participants;
 

@@ -2,13 +2,13 @@ using System.Text.Json;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
-using TrialManager.Api.Features.Audit;
 using TrialManager.Api.Features.Randomisation.Methods;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Data;
 using TrialManager.Data.Randomisation;
 using TrialManager.Data.Trials;
+using TrialManager.Api.Infrastructure.Mediation;
 
 namespace TrialManager.Api.Features.Randomisation;
 

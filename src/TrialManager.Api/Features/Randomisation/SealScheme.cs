@@ -11,6 +11,7 @@ using TrialManager.Api.Features.Randomisation.Methods;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Data;
+using TrialManager.Api.Infrastructure.Mediation;
 
 namespace TrialManager.Api.Features.Randomisation;
 

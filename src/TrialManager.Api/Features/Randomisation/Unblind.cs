@@ -2,15 +2,15 @@ using FluentValidation;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
-using TrialManager.Api.Features.Audit;
 using TrialManager.Api.Features.Blinding;
-using TrialManager.Api.Features.Trials;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Data;
 using TrialManager.Data.Access;
 using TrialManager.Data.Randomisation;
 using TrialManager.Data.Trials;
+using TrialManager.Api.Infrastructure.Mediation;
+using TrialManager.Api.Infrastructure.Validation;
 
 namespace TrialManager.Api.Features.Randomisation;
 

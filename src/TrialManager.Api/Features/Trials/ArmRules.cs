@@ -1,4 +1,5 @@
 using FluentValidation;
+using TrialManager.Api.Infrastructure.Validation;
 
 namespace TrialManager.Api.Features.Trials;
 

@@ -1,10 +1,11 @@
 using FluentValidation;
 using Mediator;
-using TrialManager.Api.Features.Audit;
 using TrialManager.Api.Features.Access;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Data;
 using TrialManager.Data.Trials;
+using TrialManager.Api.Infrastructure.Mediation;
+using TrialManager.Api.Infrastructure.Validation;
 
 namespace TrialManager.Api.Features.Trials;
 

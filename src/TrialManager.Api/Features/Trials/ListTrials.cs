@@ -1,6 +1,5 @@
 using Mediator;
 using Microsoft.EntityFrameworkCore;
-using TrialManager.Api.Features.Access;
 using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Data;

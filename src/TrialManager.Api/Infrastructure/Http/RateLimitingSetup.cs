@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Mvc;
-using TrialManager.Api.Features.Access;
 using TrialManager.Api.Infrastructure.Errors;
 
 namespace TrialManager.Api.Infrastructure.Http;

@@ -1,9 +1,9 @@
 using Mediator;
-using TrialManager.Api.Features.Access;
 using TrialManager.Api.Features.Audit;
 using TrialManager.Data;
 using TrialManager.Data.Access;
 using TrialManager.Data.Conventions;
+using TrialManager.Api.Infrastructure.Http;
 
 namespace TrialManager.Api.Infrastructure.Mediation;
 

@@ -1,4 +1,4 @@
-namespace TrialManager.Api.Features.Jobs;
+namespace TrialManager.Api.Infrastructure;
 
 /// <summary>How often a failing job is retried (`Jobs:RetryAttempts`) and after how long (`Jobs:RetryDelaysSeconds`).</summary>
 public sealed record JobRetries(int Attempts, int[] DelaysInSeconds)

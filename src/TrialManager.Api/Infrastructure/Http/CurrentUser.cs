@@ -1,6 +1,6 @@
 using System.Security.Claims;
 
-namespace TrialManager.Api.Features.Access;
+namespace TrialManager.Api.Infrastructure.Http;
 
 /// <summary>The authenticated caller of this request, as the bearer token handler established it.</summary>
 public sealed class CurrentUser(IHttpContextAccessor http)

@@ -1,7 +1,7 @@
 using FluentValidation;
 using TrialManager.Data;
 
-namespace TrialManager.Api.Features.Trials;
+namespace TrialManager.Api.Infrastructure.Validation;
 
 /// <summary>Codes (trial, site, cluster, arm, participant) are short identifiers that survive CSV, ODM and URLs.</summary>
 public static class CodeRules

@@ -1,0 +1,7 @@
+namespace TrialManager.Api.Infrastructure.Mediation;
+
+/// <summary>A command that accepts a reason for its change; the unit of work records it with every event the change causes.</summary>
+public interface IHasReason
+{
+    string? Reason { get; }
+}
