@@ -69,11 +69,12 @@ ensure_database() {
   fi
 }
 
-# local_secret FILE: a random secret kept in .local/, made on first use.
+# local_secret FILE [FOLDER]: a random secret kept in FOLDER (default .local/ of this checkout), made on first use.
 local_secret() {
-  local file="$repo_root/.local/$1"
+  local folder="${2:-$repo_root/.local}"
+  local file="$folder/$1"
   if [ ! -s "$file" ]; then
-    mkdir -p "$repo_root/.local"
+    mkdir -p "$folder"
     (umask 077; head -c 32 /dev/urandom | base64 | tr -d '/+=\n' > "$file")
   fi
   cat "$file"

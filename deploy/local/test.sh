@@ -8,7 +8,9 @@ cd "$repo_root"
 
 if [ -z "${TRIALMANAGER_TEST_ADMIN_CONNECTION:-}" ]; then
   ensure_postgres
-  password=$(local_secret test-db-password)
+  # One role for every checkout on this machine, so one secret for all of them: a run from another checkout must not
+  # reset the password of a run that is still going.
+  password=$(local_secret test-db-password "${XDG_DATA_HOME:-$HOME/.local/share}/trialmanager")
   # The tests create and drop their own databases and play a superuser who tampers with the audit table.
   ensure_login_role trialmanager_test "$password" SUPERUSER
   export TRIALMANAGER_TEST_ADMIN_CONNECTION="Host=127.0.0.1;Port=$PGPORT;Database=postgres;Username=trialmanager_test;Password=$password;SSL Mode=Disable"
