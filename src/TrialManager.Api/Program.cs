@@ -14,6 +14,7 @@ using TrialManager.Api.Features.Jobs;
 using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Api.Infrastructure.Mediation;
+using TrialManager.Api.Infrastructure.Validation;
 using TrialManager.Data;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -49,7 +50,12 @@ services.AddDbContextPool<TrialManagerDbContext>((sp, options) => options
     .AddInterceptors(sp.GetRequiredService<AuditInterceptor>()));
 
 services.Configure<JsonOptions>(options =>
-    options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false)));
+{
+    options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false));
+    // Every text of every body passes the one text rule (Infrastructure/Validation/TextRules) as it is read.
+    options.SerializerOptions.Converters.Add(new CheckedStringConverter());
+    options.SerializerOptions.Converters.Add(new CheckedJsonElementConverter());
+});
 services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
 services.AddTrialManagerProblemDetails();
 services.AddTrialManagerOpenApi();
@@ -85,6 +91,7 @@ var app = builder.Build();
 app.UseRequestIds();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseCheckedRequestValues();
 if (mode.ServesApi())
     app.UseDashboardTokenExchange();
 app.UseAuthentication();

@@ -21,6 +21,9 @@ namespace TrialManager.Api.Features.Outcomes;
 /// </summary>
 public static class DataQueries
 {
+    /// <summary>A century: further back than any trial, and within what a date can be counted back.</summary>
+    public const int MaxAgeDays = 36500;
+
     public sealed record Raise(Guid? AssessmentId, string? ItemCode, string? Question) : ICommand<QueryView>, ITrialRequest
     {
         [System.Text.Json.Serialization.JsonIgnore]
@@ -58,8 +61,24 @@ public static class DataQueries
         {
             RuleFor(c => c.Text).NotEmpty().IsReason();
             RuleFor(c => c.Correction!.ItemCode).NotEmpty().When(c => c.Correction is not null).OverridePropertyName("correction.itemCode");
-            RuleFor(c => c.Correction!.Reason).NotEmpty().When(c => c.Correction is not null).OverridePropertyName("correction.reason");
+            RuleFor(c => c.Correction!.Reason).NotEmpty().IsReason().When(c => c.Correction is not null).OverridePropertyName("correction.reason");
         }
+    }
+
+    public sealed class CloseValidator : AbstractValidator<Close>
+    {
+        public CloseValidator() => RuleFor(c => c.Note).IsReason();
+    }
+
+    public sealed class ReopenValidator : AbstractValidator<Reopen>
+    {
+        public ReopenValidator() => RuleFor(c => c.Note).IsReason();
+    }
+
+    public sealed class VerifyValidator : AbstractValidator<Verify>
+    {
+        public VerifyValidator() =>
+            RuleFor(c => c.Discrepancy!.Question).IsReason().When(c => c.Discrepancy is not null).OverridePropertyName("discrepancy.question");
     }
 
     public sealed record Close(string? Note) : ICommand<QueryView>, ITrialRequest, IHasReason
@@ -157,7 +176,8 @@ public static class DataQueries
 
         public async ValueTask<AssessmentView> Handle(Verify command, CancellationToken ct)
         {
-            var assessment = await VisibleAssessment(command.AssessmentId, "assessmentId", ct);
+            // The assessment is in the route here: another trial's (or another site's) is simply not there.
+            var assessment = await VisibleAssessment(command.AssessmentId, null, ct);
             if (command.Discrepancy is { Question: { Length: > 0 } question } discrepancy)
             {
                 await RaiseAsync(assessment, discrepancy.ItemCode, question, ct);
@@ -175,8 +195,8 @@ public static class DataQueries
 
         public async ValueTask<QueryList> Handle(ListQuery query, CancellationToken ct)
         {
-            if (query.OlderThanDays is < 0)
-                throw ProblemException.Invalid("olderThanDays", "not-negative", "'olderThanDays' is a number of days, 0 or more.");
+            if (query.OlderThanDays is < 0 or > MaxAgeDays)
+                throw ProblemException.Invalid("olderThanDays", "between", $"'olderThanDays' is a number of days from 0 to {MaxAgeDays}.");
             var participants = SiteScope.Participants(db, caller);
             if (query.SiteId is { } siteId)
                 participants = participants.Where(p => p.Cluster!.SiteId == siteId);
@@ -236,12 +256,13 @@ public static class DataQueries
             return InstrumentDefinition.FromJson(definition).Items.Any(i => i.Code == itemCode);
         }
 
-        private async Task<Assessment> VisibleAssessment(Guid assessmentId, string field, CancellationToken ct)
+        /// <param name="field">The body field that named the assessment (422 when unknown), or null when the route did (404).</param>
+        private async Task<Assessment> VisibleAssessment(Guid assessmentId, string? field, CancellationToken ct)
         {
             var visible = SiteScope.Participants(db, caller).Select(p => p.Id);
             return await db.Assessments
                        .SingleOrDefaultAsync(a => a.TrialId == caller.TrialId && a.Id == assessmentId && visible.Contains(a.ParticipantId), ct)
-                ?? throw ProblemException.Invalid(field, "exists", "No such assessment in this trial.");
+                ?? throw (field is null ? ProblemException.NotFound("assessment") : ProblemException.Invalid(field, "exists", "No such assessment in this trial."));
         }
 
         private async Task<DataQuery> VisibleQuery(Guid queryId, CancellationToken ct)

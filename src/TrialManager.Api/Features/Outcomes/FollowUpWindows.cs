@@ -10,9 +10,13 @@ public static class FollowUpWindows
 
     public static Window For(DateOnly baseline, int offsetDays, int daysBefore, int daysAfter)
     {
-        var target = baseline.AddDays(offsetDays);
-        return new Window(target, target.AddDays(-daysBefore), target.AddDays(daysAfter));
+        var target = Add(baseline, offsetDays);
+        return new Window(target, Add(target, -daysBefore), Add(target, daysAfter));
     }
+
+    /// <summary>Kept within the calendar: dates are checked on entry, but a window must never fail a reader.</summary>
+    private static DateOnly Add(DateOnly day, long days) =>
+        DateOnly.FromDayNumber((int)Math.Clamp(day.DayNumber + days, DateOnly.MinValue.DayNumber, DateOnly.MaxValue.DayNumber));
 
     /// <summary>0 inside the window; otherwise how many days early (negative) or late (positive).</summary>
     public static int DaysOutside(Window window, DateOnly on) =>

@@ -33,6 +33,11 @@ public static class ManageInstruments
         public static TrialPermission Permission => TrialPermission.DesignOutcomes;
     }
 
+    public sealed class Validator : FluentValidation.AbstractValidator<Command>
+    {
+        public Validator() => RuleFor(c => c.Reason).IsReason();
+    }
+
     public sealed record ListQuery(Guid TrialId) : IQuery<InstrumentList>, ITrialRequest
     {
         public static TrialPermission Permission => TrialPermission.ReadOutcomeDesign;
@@ -54,14 +59,10 @@ public static class ManageInstruments
         {
             var definition = command.FromLibrary is { } code
                 ? InstrumentLibrary.Find(code) ?? throw ProblemException.Invalid("fromLibrary", "known", $"The library has no instrument '{code}'.")
-                : new InstrumentDefinition(command.Code ?? "", command.Title ?? "", command.Source ?? "", command.Items ?? [], command.Scales ?? [],
-                    command.MissingCodes ?? []);
-            var problems = InstrumentRules.CheckDefinition(definition).ToList();
-            if (!System.Text.RegularExpressions.Regex.IsMatch(definition.Code, CodeRules.Pattern) || definition.Code.Length > TrialManager.Data.Limits.Code)
-                problems.Add(new Violation("code", "code", "An instrument needs a code of letters, digits, '.', '_' or '-'."));
-            if (string.IsNullOrWhiteSpace(definition.Title))
-                problems.Add(new Violation("title", "not-empty", "An instrument needs a title."));
-            if (problems.Count > 0)
+                : new InstrumentDefinition(command.Code ?? "", command.Title ?? "", command.Source ?? "", command.Items ?? [],
+                    // Optional lists are stored as empty, never null, so that every reader of a definition can rely on them.
+                    (command.Scales ?? []).Select(s => s with { ReverseItems = s.ReverseItems ?? [] }).ToList(), command.MissingCodes ?? []);
+            if (InstrumentRules.CheckDefinition(definition) is { Count: > 0 } problems)
                 throw ProblemException.Invalid(problems);
 
             var json = definition.ToJson();

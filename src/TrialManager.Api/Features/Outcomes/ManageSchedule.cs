@@ -34,6 +34,17 @@ public static class ManageSchedule
             RuleFor(c => c.OffsetDays).NotNull().InclusiveBetween(0, 36500);
             RuleFor(c => c.WindowDaysBefore).NotNull().InclusiveBetween(0, 3650);
             RuleFor(c => c.WindowDaysAfter).NotNull().InclusiveBetween(0, 3650);
+            RuleFor(c => c.Reason).IsReason();
+        }
+    }
+
+    /// <summary>`entries` is required: a missing list is a mistake, not a request to empty the schedule (that is `[]`).</summary>
+    public sealed class ScheduleValidator : AbstractValidator<PutSchedule>
+    {
+        public ScheduleValidator()
+        {
+            RuleFor(c => c.Entries).NotNull().WithErrorCode("required").WithMessage("'entries' is required; send [] to empty the schedule.");
+            RuleFor(c => c.Reason).IsReason();
         }
     }
 

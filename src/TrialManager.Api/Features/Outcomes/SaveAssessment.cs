@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FluentValidation;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
@@ -10,6 +11,7 @@ using TrialManager.Data.Conventions;
 using TrialManager.Data.Outcomes;
 using TrialManager.Data.Participants;
 using TrialManager.Api.Infrastructure.Mediation;
+using TrialManager.Api.Infrastructure.Validation;
 
 namespace TrialManager.Api.Features.Outcomes;
 
@@ -29,6 +31,11 @@ public static class SaveAssessment
     {
         public string? Reason => Body.Reason;
         public static TrialPermission Permission => TrialPermission.SaveAssessments;
+    }
+
+    public sealed class Validator : AbstractValidator<Command>
+    {
+        public Validator() => RuleFor(c => c.Body.Reason).IsReason().OverridePropertyName("reason");
     }
 
     private static readonly ParticipantStatus[] NoFollowUp = [ParticipantStatus.WithdrawnFollowUp, ParticipantStatus.WithdrawnData, ParticipantStatus.Died];
@@ -78,6 +85,9 @@ public static class SaveAssessment
                 problems.Add(new Violation("assessedOn", "not-empty", "'assessedOn' is the date of the assessment."));
             else if (assessedOn > DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime))
                 problems.Add(new Violation("assessedOn", "not-in-future", "An assessment cannot be dated in the future."));
+            else if (assessedOn.DayNumber < found.BaselineDate.DayNumber - timepoint.WindowDaysBefore)
+                problems.Add(new Violation("assessedOn", "after-baseline",
+                    $"An assessment cannot be dated before the participant's baseline ({found.BaselineDate:yyyy-MM-dd}) less the timepoint's window."));
             if (problems.Count > 0)
                 throw ProblemException.Invalid(problems);
 

@@ -23,6 +23,7 @@ public sealed record SchemeDefinition(string Method, IReadOnlyList<string>? Stra
     public const string Simple = "simple", StratifiedBlock = "stratified-block", Minimisation = "minimisation", Constrained = "constrained";
     public static readonly string[] Methods = [Simple, StratifiedBlock, Minimisation, Constrained];
     public const long DefaultMaxCandidates = 1_000_000_000, DefaultSampleSize = 1_000_000, MaxSampleSize = 20_000_000;
+    public const double MaxWeight = 1000;
 
     private static readonly JsonSerializerOptions Canonical = new(JsonSerializerDefaults.Web)
     {
@@ -57,8 +58,9 @@ public sealed record SchemeDefinition(string Method, IReadOnlyList<string>? Stra
                     Fail($"{field}[{i}].name", "known-covariate", $"No cluster of this trial has a covariate '{name}'.");
                 else if (numeric && categoricalOnly)
                     Fail($"{field}[{i}].name", "categorical", $"'{name}' is numeric; this method needs categorical covariates.");
-                if (!(weight > 0) || !double.IsFinite(weight))
-                    Fail($"{field}[{i}].weight", "positive", "A weight is a positive number.");
+                // Weights are relative; the cap keeps squared, summed scores finite.
+                if (!(weight > 0) || weight > MaxWeight)
+                    Fail($"{field}[{i}].weight", "between", $"A weight is a number above 0, at most {MaxWeight}.");
                 result.Add(new WeightedName(name, weight));
             }
             if (result.Select(n => n.Name).Distinct().Count() != result.Count)

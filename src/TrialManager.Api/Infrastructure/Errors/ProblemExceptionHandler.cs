@@ -1,8 +1,10 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using TrialManager.Api.Infrastructure.Validation;
 
 namespace TrialManager.Api.Infrastructure.Errors;
 
@@ -10,7 +12,7 @@ namespace TrialManager.Api.Infrastructure.Errors;
 /// The one place where exceptions become problem details. Known failures say what the caller can fix;
 /// anything else is a 500 that names nothing internal (the details go to the log with the request id).
 /// </summary>
-internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger)
+internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger)
     : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
@@ -38,11 +40,84 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         ProblemException p => WithViolations(new ProblemDetails { Status = p.Status, Title = p.Title, Detail = p.Message }, p.Violations),
         FluentValidation.ValidationException v => Describe(ProblemException.Invalid(
             v.Errors.Select(e => new Violation(e.PropertyName, RuleName(e.ErrorCode), e.ErrorMessage)).ToList())),
+        BadHttpRequestException { InnerException: TextRuleException text } => Describe(ProblemException.Invalid(JsonPaths.ToField(text.Path) is { Length: > 0 } f ? f : "$", text.Rule, text.Message)),
         BadHttpRequestException { InnerException: JsonException json } => MalformedJson(json),
+        BadHttpRequestException bad when Unbound(bad.Message) is { } unbound => unbound,
         BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = TitleFor(bad.StatusCode), Detail = bad.Message },
-        DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } pg } => Duplicate(pg),
+        DbUpdateException { InnerException: PostgresException pg } => Database(pg),
+        PostgresException pg => Database(pg),
         _ => null,
     };
+
+    /// <summary>
+    /// What the database refused although validation let it through: the last line of defence answers as the
+    /// validators would have (naming the column where PostgreSQL does), never 500.
+    /// </summary>
+    private static ProblemDetails? Database(PostgresException pg)
+    {
+        var column = pg.ColumnName ?? (pg.Detail is { } detail && KeyColumns().Match(detail) is { Success: true } m ? m.Groups["columns"].Value : null);
+        var field = column is null ? "$" : FieldOf(column.Split(',')[0].Trim());
+        return pg.SqlState switch
+        {
+            PostgresErrorCodes.UniqueViolation => Duplicate(pg),
+            PostgresErrorCodes.StringDataRightTruncation =>
+                Invalid(field, "max-length", "A text is longer than its field allows."),
+            PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter =>
+                Invalid(field, "text", "A text holds a character that cannot be stored (such as a NUL character)."),
+            PostgresErrorCodes.NotNullViolation => Invalid(field, "required", $"'{field}' is required."),
+            PostgresErrorCodes.ForeignKeyViolation => Invalid(field, "exists", $"'{field}' names something that does not exist here."),
+            PostgresErrorCodes.CheckViolation => Invalid(field, "check", "A value breaks a rule of its field."),
+            PostgresErrorCodes.NumericValueOutOfRange or PostgresErrorCodes.DatetimeFieldOverflow =>
+                Invalid(field, "range", "A number or date is outside the range its field can hold."),
+            _ => null,
+        };
+    }
+
+    private static ProblemDetails Invalid(string field, string rule, string message) =>
+        Describe(ProblemException.Invalid(field, rule, message))!;
+
+    /// <summary>"Failed to bind parameter "Nullable`1 entityId" from "x"." becomes a violation that names `entityId` and its type.</summary>
+    private static ProblemDetails? Unbound(string message)
+    {
+        if (UnboundParameter().Match(message) is { Success: true } bind)
+        {
+            var field = JsonNamingPolicy.CamelCase.ConvertName(bind.Groups["name"].Value);
+            var expected = bind.Groups["type"].Value switch
+            {
+                var t when t.Contains("Guid", StringComparison.Ordinal) => "a UUID",
+                var t when t.Contains("DateTimeOffset", StringComparison.Ordinal) || t.Contains("DateTime", StringComparison.Ordinal) => "an ISO 8601 date and time",
+                var t when t.Contains("DateOnly", StringComparison.Ordinal) => "a date (yyyy-MM-dd)",
+                var t when t.Contains("Int", StringComparison.Ordinal) => "a whole number",
+                var t when t.Contains("Boolean", StringComparison.Ordinal) || t.Contains("bool", StringComparison.Ordinal) => "true or false",
+                _ => "a value of its type",
+            };
+            var problem = Describe(ProblemException.Invalid(field, "type", $"'{field}' must be {expected}."))!;
+            problem.Status = StatusCodes.Status400BadRequest;
+            problem.Title = TitleFor(StatusCodes.Status400BadRequest);
+            return problem;
+        }
+        if (MissingParameter().Match(message) is { Success: true } missing)
+        {
+            var field = JsonNamingPolicy.CamelCase.ConvertName(missing.Groups["name"].Value);
+            var problem = Describe(ProblemException.Invalid(field, "required", $"'{field}' is required."))!;
+            problem.Status = StatusCodes.Status400BadRequest;
+            problem.Title = TitleFor(StatusCodes.Status400BadRequest);
+            return problem;
+        }
+        return null;
+    }
+
+    private static string FieldOf(string column) => JsonNamingPolicy.CamelCase.ConvertName(string.Concat(
+        column.Split('_').Select(part => part.Length == 0 ? part : char.ToUpperInvariant(part[0]) + part[1..])));
+
+    [GeneratedRegex(@"^Key \((?<columns>[^)]+)\)")]
+    private static partial Regex KeyColumns();
+
+    [GeneratedRegex("^Failed to bind parameter \"(?<type>.+) (?<name>[^ \"]+)\" from")]
+    private static partial Regex UnboundParameter();
+
+    [GeneratedRegex("^Required parameter \"(?<type>.+) (?<name>[^ \"]+)\" was not provided")]
+    private static partial Regex MissingParameter();
 
     private static ProblemDetails MalformedJson(JsonException json)
     {
@@ -62,8 +137,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
     {
         var prefix = $"ux_{pg.TableName}_";
         var column = pg.ConstraintName is { } name && name.StartsWith(prefix, StringComparison.Ordinal) ? name[prefix.Length..] : "code";
-        var field = JsonNamingPolicy.CamelCase.ConvertName(string.Concat(
-            column.Split('_').Select(part => part.Length == 0 ? part : char.ToUpperInvariant(part[0]) + part[1..])));
+        var field = FieldOf(column);
         var message = $"Another record already has this {field}; it must be unique.";
         return WithViolations(new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "Conflict", Detail = message },
             [new Violation(field, "unique", message)]);
@@ -89,12 +163,17 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         403 => "Forbidden",
         404 => "Not found",
         405 => "Method not allowed",
+        406 => "Not acceptable",
         409 => "Conflict",
+        410 => "Gone",
         412 => "Precondition failed",
         413 => "Request body too large",
         415 => "Unsupported media type",
         422 => "Validation failed",
+        428 => "Precondition required",
         429 => "Too many requests",
+        500 => "Internal server error",
+        503 => "Service unavailable",
         _ => "Error",
     };
 }

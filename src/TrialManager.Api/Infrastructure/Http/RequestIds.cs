@@ -18,7 +18,12 @@ public static partial class RequestIds
         var supplied = context.Request.Headers[Header].ToString();
         if (Acceptable().IsMatch(supplied))
             context.TraceIdentifier = supplied;
-        context.Response.Headers[Header] = context.TraceIdentifier;
+        // Set as the answer starts: the exception handler clears the headers of a failed request before writing its problem.
+        context.Response.OnStarting(() =>
+        {
+            context.Response.Headers[Header] = context.TraceIdentifier;
+            return Task.CompletedTask;
+        });
         return next(context);
     });
 }

@@ -67,7 +67,7 @@ public sealed class ParticipantTests : IntegrationTest
         }, world.ResearcherA);
         Assert.That(response.Code, Is.EqualTo(422));
         Assert.That(response["violations"].AsArray().Select(v => $"{v!["field"]}/{v["rule"]}"),
-            Is.EquivalentTo(new[] { "consentDate/not-in-future", "baselineDate/on-or-after-consent" }));
+            Is.EquivalentTo(new[] { "consentDate/not-in-future", "baselineDate/on-or-after-consent", "baselineDate/not-in-future" }));
     }
 
     [Test]

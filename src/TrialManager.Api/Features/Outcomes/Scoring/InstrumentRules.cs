@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using TrialManager.Api.Infrastructure.Errors;
+using TrialManager.Api.Infrastructure.Validation;
 
 namespace TrialManager.Api.Features.Outcomes.Scoring;
 
@@ -13,41 +14,121 @@ public static class InstrumentRules
     public static readonly string[] ItemTypes = ["integer", "decimal", "choice", "text", "date"];
     public const int MaxTextLength = 2000;
 
-    /// <summary>A definition's own problems: items well formed, scales made of its numeric items, codes unique.</summary>
+    public const int MaxItems = 500, MaxScales = 100, MaxOptions = 100, MaxMissingCodes = 20, MaxSourceLength = 2000;
+
+    /// <summary>The largest number a limit, missing code or multiplier may be: scores stay finite and exact enough.</summary>
+    public const double MaxMagnitude = 1e9;
+
+    /// <summary>
+    /// Everything that makes a definition usable for ever: codes that survive CSV, ODM and URLs and are unique (item
+    /// and scale codes share the wide extract's columns), one-line labels, finite ordered limits, distinct options,
+    /// scales made of the instrument's numeric items, finite positive multipliers, and missing-data codes that can
+    /// never be mistaken for a value. Any definition that passes can be scored, exported to CSV and ODM, and shown.
+    /// </summary>
     public static IReadOnlyList<Violation> CheckDefinition(InstrumentDefinition d)
     {
         var problems = new List<Violation>();
-        if (d.Items.Count == 0)
-            problems.Add(new Violation("items", "not-empty", "An instrument has at least one item."));
-        if (d.Items.Select(i => i.Code).Distinct().Count() != d.Items.Count)
-            problems.Add(new Violation("items", "unique", "Item codes are unique."));
-        for (var i = 0; i < d.Items.Count; i++)
+        void Add(string field, string rule, string message) => problems.Add(new Violation(field, rule, message));
+        if (!CodeRules.IsValidCode(d.Code))
+            Add("code", "code", $"An instrument's code {CodeRules.CodeMessage}.");
+        if (!CodeRules.IsValidTitle(d.Title))
+            Add("title", "title", "An instrument needs a one-line title of at most 200 characters.");
+        if (d.Source is { Length: > MaxSourceLength })
+            Add("source", "max-length", $"The source is at most {MaxSourceLength} characters.");
+
+        var items = d.Items ?? [];
+        if (items.Count is 0 or > MaxItems)
+            Add("items", "count", $"An instrument has 1 to {MaxItems} items.");
+        for (var i = 0; i < items.Count; i++)
+            CheckItem(items[i], $"items[{i}]", Add);
+        foreach (var duplicate in items.Select(i => i.Code).Where(c => c is not null).GroupBy(c => c).Where(g => g.Count() > 1))
+            Add("items", "unique", $"Item codes are unique ('{duplicate.Key}' is there twice).");
+
+        var numeric = items.Where(i => i.Type is "integer" or "decimal" && i.Code is not null).GroupBy(i => i.Code).ToDictionary(g => g.Key, g => g.First());
+        var scales = d.Scales ?? [];
+        if (scales.Count > MaxScales)
+            Add("scales", "count", $"An instrument has at most {MaxScales} scales.");
+        for (var s = 0; s < scales.Count; s++)
+            CheckScale(scales[s], $"scales[{s}]", numeric, Add);
+        foreach (var duplicate in scales.Select(s => s.Code).Where(c => c is not null).GroupBy(c => c).Where(g => g.Count() > 1))
+            Add("scales", "unique", $"Scale codes are unique ('{duplicate.Key}' is there twice).");
+        foreach (var clash in scales.Select(s => s.Code).Where(c => c is not null && items.Any(i => i.Code == c)).Distinct())
+            Add("scales", "unique", $"'{clash}' is an item's code and a scale's: extracts need one column each.");
+
+        var missing = d.MissingCodes ?? [];
+        if (missing.Count > MaxMissingCodes)
+            Add("missingCodes", "count", $"An instrument has at most {MaxMissingCodes} missing-data codes.");
+        for (var m = 0; m < missing.Count; m++)
         {
-            var item = d.Items[i];
-            if (!ItemTypes.Contains(item.Type))
-                problems.Add(new Violation($"items[{i}].type", "one-of", $"An item's type is one of {string.Join(", ", ItemTypes)}."));
-            if (item.Type is "integer" or "decimal" && (item.Min is null || item.Max is null || item.Min > item.Max))
-                problems.Add(new Violation($"items[{i}]", "range", "A numeric item has min <= max."));
-            if (item.Type == "choice" && (item.Options is not { Count: > 0 } options || options.Select(o => o.Value).Distinct().Count() != options.Count))
-                problems.Add(new Violation($"items[{i}].options", "options", "A choice item has distinct options."));
+            var code = missing[m];
+            if (!double.IsFinite(code.Value) || Math.Abs(code.Value) > MaxMagnitude)
+                Add($"missingCodes[{m}].value", "finite", $"A missing-data code is a finite number of at most {MaxMagnitude:0} in size.");
+            else if (numeric.Values.FirstOrDefault(i => code.Value >= i.Min && code.Value <= i.Max) is { } clash)
+                Add($"missingCodes[{m}].value", "not-a-value", $"{code.Value} is a valid answer to '{clash.Code}': a missing-data code must never be one.");
+            if (!CodeRules.IsValidTitle(code.Label))
+                Add($"missingCodes[{m}].label", "title", "A missing-data code needs a one-line label of at most 200 characters.");
         }
-        var numeric = d.Items.Where(i => i.Type is "integer" or "decimal").ToDictionary(i => i.Code);
-        for (var s = 0; s < d.Scales.Count; s++)
-        {
-            var scale = d.Scales[s];
-            if (scale.Items.Count == 0 || scale.Items.Any(code => !numeric.ContainsKey(code)))
-                problems.Add(new Violation($"scales[{s}].items", "numeric-items", "A scale is made of the instrument's numeric items."));
-            if (scale.ReverseItems.Any(code => !scale.Items.Contains(code)))
-                problems.Add(new Violation($"scales[{s}].reverseItems", "in-scale", "Reverse-scored items belong to the scale."));
-            if (scale.Method is not ("sum" or "mean"))
-                problems.Add(new Violation($"scales[{s}].method", "one-of", "A scale's method is sum or mean."));
-            if (scale.MinAnswered < 1 || scale.MinAnswered > scale.Items.Count)
-                problems.Add(new Violation($"scales[{s}].minAnswered", "between", "minAnswered is between 1 and the scale's item count."));
-        }
-        if (d.Scales.Select(s => s.Code).Distinct().Count() != d.Scales.Count)
-            problems.Add(new Violation("scales", "unique", "Scale codes are unique."));
+        if (missing.Select(m => m.Value).Distinct().Count() != missing.Count)
+            Add("missingCodes", "unique", "Missing-data codes are distinct.");
         return problems;
     }
+
+    private static void CheckItem(ItemDefinition item, string field, Action<string, string, string> add)
+    {
+        if (!CodeRules.IsValidCode(item.Code))
+            add($"{field}.code", "code", $"An item's code {CodeRules.CodeMessage}.");
+        if (!CodeRules.IsValidTitle(item.Label))
+            add($"{field}.label", "title", "An item needs a one-line label of at most 200 characters.");
+        if (!ItemTypes.Contains(item.Type))
+            add($"{field}.type", "one-of", $"An item's type is one of {string.Join(", ", ItemTypes)}.");
+        if (item.Type is "integer" or "decimal")
+        {
+            if (item.Min is not { } min || item.Max is not { } max || !Finite(min) || !Finite(max) || min > max)
+                add(field, "range", $"A numeric item has finite min <= max, at most {MaxMagnitude:0} in size.");
+            else if (item.Type == "integer" && (min != Math.Floor(min) || max != Math.Floor(max)))
+                add(field, "range", "An integer item's min and max are whole numbers.");
+        }
+        if (item.Type == "choice")
+        {
+            var options = item.Options ?? [];
+            if (options.Count is 0 or > MaxOptions)
+                add($"{field}.options", "options", $"A choice item has 1 to {MaxOptions} options.");
+            for (var o = 0; o < options.Count; o++)
+            {
+                if (!CodeRules.IsValidCode(options[o].Value))
+                    add($"{field}.options[{o}].value", "code", $"An option's value {CodeRules.CodeMessage}.");
+                if (!CodeRules.IsValidTitle(options[o].Label))
+                    add($"{field}.options[{o}].label", "title", "An option needs a one-line label of at most 200 characters.");
+            }
+            if (options.Select(o => o.Value).Distinct().Count() != options.Count)
+                add($"{field}.options", "unique", "A choice item's options are distinct.");
+        }
+    }
+
+    private static void CheckScale(ScaleDefinition scale, string field, IReadOnlyDictionary<string, ItemDefinition> numeric,
+        Action<string, string, string> add)
+    {
+        if (!CodeRules.IsValidCode(scale.Code))
+            add($"{field}.code", "code", $"A scale's code {CodeRules.CodeMessage}.");
+        if (!CodeRules.IsValidTitle(scale.Label))
+            add($"{field}.label", "title", "A scale needs a one-line label of at most 200 characters.");
+        var items = scale.Items ?? [];
+        if (items.Count == 0 || items.Any(code => code is null || !numeric.ContainsKey(code)))
+            add($"{field}.items", "numeric-items", "A scale is made of the instrument's numeric items.");
+        if (items.Distinct().Count() != items.Count)
+            add($"{field}.items", "unique", "A scale lists each item once.");
+        var reverse = scale.ReverseItems ?? [];
+        if (reverse.Any(code => !items.Contains(code)) || reverse.Distinct().Count() != reverse.Count)
+            add($"{field}.reverseItems", "in-scale", "Reverse-scored items belong to the scale, each once.");
+        if (scale.Method is not ("sum" or "mean"))
+            add($"{field}.method", "one-of", "A scale's method is sum or mean.");
+        if (scale.MinAnswered < 1 || scale.MinAnswered > Math.Max(items.Count, 1))
+            add($"{field}.minAnswered", "between", "minAnswered is between 1 and the scale's item count.");
+        if (scale.Multiplier is { } multiplier && (!Finite(multiplier) || multiplier <= 0))
+            add($"{field}.multiplier", "positive", $"A multiplier is a finite number above 0, at most {MaxMagnitude:0}.");
+    }
+
+    private static bool Finite(double value) => double.IsFinite(value) && Math.Abs(value) <= MaxMagnitude;
 
     /// <summary>Every problem with the answers at once, each named by its item code. Required items count only when complete.</summary>
     public static IReadOnlyList<Violation> CheckAnswers(InstrumentDefinition d, IReadOnlyDictionary<string, JsonElement> answers, bool complete)
