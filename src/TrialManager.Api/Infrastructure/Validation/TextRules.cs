@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -7,12 +5,12 @@ namespace TrialManager.Api.Infrastructure.Validation;
 
 /// <summary>
 /// The one rule for text the service accepts, applied to every string of every request (body values and keys, JSON
-/// values inside bodies, query and route values) before anything reads it:
-/// - normalised to Unicode NFC, so that "é" typed two ways is one category, one code, one answer;
-/// - no control characters but tab, line feed and carriage return (NUL cannot even be stored), no unpaired UTF-16
-///   surrogates, no noncharacters, and no bidirectional overrides or isolates, which can make a stored text read
-///   differently from what it is ("Trojan Source").
-/// Line breaks are refused where a field is one line (codes, titles, names, labels: see <see cref="CodeRules"/>).
+/// values inside bodies, query and route values) before anything reads it: no control characters but tab, line feed
+/// and carriage return (NUL cannot even be stored), no unpaired UTF-16 surrogates, no noncharacters, and no
+/// bidirectional overrides or isolates, which can make a stored text read differently from what it is ("Trojan
+/// Source"). Line breaks are refused where a field is one line (codes, titles, names, labels: see <see cref="CodeRules"/>).
+/// Text is kept as sent otherwise: codes are ASCII by their own rule, so identifiers compare exactly. (Unicode
+/// normalisation would need ICU, which the service runs without: invariant globalization.)
 /// </summary>
 public static class TextRules
 {
@@ -43,11 +41,9 @@ public static class TextRules
         return null;
     }
 
-    public static string Normalise(string text) => text.IsNormalized(NormalizationForm.FormC) ? text : text.Normalize(NormalizationForm.FormC);
-
-    /// <summary>The normalised text, or a <see cref="TextRuleException"/> that the problem handler turns into a 422.</summary>
+    /// <summary>The text, or a <see cref="TextRuleException"/> that the problem handler turns into a 422.</summary>
     public static string Checked(string text, string what = "A text") =>
-        Problem(text) is { } problem ? throw new TextRuleException($"{what} {problem}.") : Normalise(text);
+        Problem(text) is { } problem ? throw new TextRuleException($"{what} {problem}.") : text;
 
     public static bool HasLineBreak(string? text) => text is not null && text.AsSpan().IndexOfAny('\n', '\r') >= 0;
 }
@@ -77,67 +73,38 @@ public sealed class CheckedStringConverter : JsonConverter<string>
 
 /// <summary>
 /// Free JSON inside a body (answers, covariates, corrections) holds strings too: every one, and every property name,
-/// passes <see cref="TextRules"/>, and comes back normalised. Numbers must be finite, as JSON itself requires.
+/// passes <see cref="TextRules"/>; and every number must be finite, which JSON itself requires.
 /// </summary>
 public sealed class CheckedJsonElementConverter : JsonConverter<JsonElement>
 {
     public override JsonElement Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         using var document = JsonDocument.ParseValue(ref reader);
-        var root = document.RootElement;
-        if (!NeedsRewrite(root))
-            return root.Clone();
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
-            WriteNormalised(root, writer);
-        using var normalised = JsonDocument.Parse(buffer.WrittenMemory);
-        return normalised.RootElement.Clone();
+        Check(document.RootElement);
+        return document.RootElement.Clone();
     }
 
     public override void Write(Utf8JsonWriter writer, JsonElement value, JsonSerializerOptions options) => value.WriteTo(writer);
 
-    /// <summary>Checks every string (throwing on a broken rule) and tells whether any needs normalising.</summary>
-    private static bool NeedsRewrite(JsonElement element) => element.ValueKind switch
-    {
-        JsonValueKind.String => Needs(element.GetString()!, "A text"),
-        JsonValueKind.Array => element.EnumerateArray().Aggregate(false, (any, item) => NeedsRewrite(item) | any),
-        JsonValueKind.Object => element.EnumerateObject().Aggregate(false, (any, p) => Needs(p.Name, "A name") | NeedsRewrite(p.Value) | any),
-        JsonValueKind.Number when !element.TryGetDouble(out var number) || !double.IsFinite(number) =>
-            throw new TextRuleException("A number is too large to be stored.", "finite"),
-        _ => false,
-    };
-
-    private static bool Needs(string text, string what)
-    {
-        if (TextRules.Problem(text) is { } problem)
-            throw new TextRuleException($"{what} {problem}.");
-        return !text.IsNormalized(NormalizationForm.FormC);
-    }
-
-    private static void WriteNormalised(JsonElement element, Utf8JsonWriter writer)
+    private static void Check(JsonElement element)
     {
         switch (element.ValueKind)
         {
             case JsonValueKind.String:
-                writer.WriteStringValue(TextRules.Normalise(element.GetString()!));
+                TextRules.Checked(element.GetString()!);
                 break;
+            case JsonValueKind.Number when !element.TryGetDouble(out var number) || !double.IsFinite(number):
+                throw new TextRuleException("A number is too large to be stored.", "finite");
             case JsonValueKind.Array:
-                writer.WriteStartArray();
                 foreach (var item in element.EnumerateArray())
-                    WriteNormalised(item, writer);
-                writer.WriteEndArray();
+                    Check(item);
                 break;
             case JsonValueKind.Object:
-                writer.WriteStartObject();
                 foreach (var property in element.EnumerateObject())
                 {
-                    writer.WritePropertyName(TextRules.Normalise(property.Name));
-                    WriteNormalised(property.Value, writer);
+                    TextRules.Checked(property.Name, "A name");
+                    Check(property.Value);
                 }
-                writer.WriteEndObject();
-                break;
-            default:
-                element.WriteTo(writer);
                 break;
         }
     }

@@ -25,4 +25,19 @@ public sealed class FollowUpWindowTests
         var window = FollowUpWindows.For(new DateOnly(2011, 6, 8), 365, 30, 60);
         Assert.That(FollowUpWindows.DaysOutside(window, DateOnly.Parse(on)), Is.EqualTo(days));
     }
+
+    /// <summary>A baseline at the edge of the calendar (entered before dates were bounded) gives a window, never an exception.</summary>
+    [Test]
+    public void A_window_beyond_the_calendar_stops_at_its_edge()
+    {
+        var late = FollowUpWindows.For(DateOnly.MaxValue, 365, 30, 60);
+        var early = FollowUpWindows.For(DateOnly.MinValue, 0, 30, 60);
+        Assert.Multiple(() =>
+        {
+            Assert.That(late.Target, Is.EqualTo(DateOnly.MaxValue));
+            Assert.That(late.Closes, Is.EqualTo(DateOnly.MaxValue));
+            Assert.That(late.Opens, Is.EqualTo(DateOnly.MaxValue.AddDays(-30)));
+            Assert.That(early.Opens, Is.EqualTo(DateOnly.MinValue));
+        });
+    }
 }
