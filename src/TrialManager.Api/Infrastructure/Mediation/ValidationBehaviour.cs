@@ -1,5 +1,6 @@
 using FluentValidation;
 using Mediator;
+using TrialManager.Data;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Validation;
 
@@ -22,6 +23,9 @@ public sealed class ValidationBehaviour<TMessage, TResponse>(IEnumerable<IValida
             failures.AddRange((await validator.ValidateAsync(message, ct)).Errors);
         if (failures.Count > 0)
             throw new ValidationException(failures);
+        // Every change's reason is stored with its audit events, whatever the command's own validator says about it.
+        if (message is IHasReason { Reason.Length: > Limits.Reason })
+            throw ProblemException.Invalid("reason", "max-length", $"A reason is at most {Limits.Reason} characters.");
         return await next(message, ct);
     }
 }
