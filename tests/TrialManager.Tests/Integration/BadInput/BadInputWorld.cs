@@ -81,7 +81,23 @@ public sealed class BadInputWorld
         };
     }
 
+    /// <summary>For a request about one of the two trials, the ids of the other one, by path parameter name.</summary>
+    public IReadOnlyDictionary<string, string> IdsOfAnotherTrial(IReadOnlyDictionary<string, object> path) =>
+        path.TryGetValue("trialId", out var trial) && trial.Equals(Other.TrialId) ? MainTrialIds : OtherTrialIds;
+
+    private IReadOnlyDictionary<string, string> MainTrialIds => new Dictionary<string, string>
+    {
+        ["trialId"] = Main.TrialId.ToString(), ["siteId"] = Main.SiteA.ToString(), ["clusterId"] = Main.ClusterA.ToString(),
+        ["participantId"] = Main.ParticipantA.ToString(), ["assessmentId"] = AssessmentA.ToString(), ["queryId"] = QueryA.ToString(),
+        ["exportId"] = ExportA.ToString(),
+    };
+
     // ---- fresh things for requests that use them up
+
+    private int _caseloads = 150;
+
+    /// <summary>A caseload the spare cluster has not had yet, so that each update changes it.</summary>
+    public int NextCaseload() => Interlocked.Increment(ref _caseloads);
 
     /// <summary>A participant of site A, enrolled now, with the world's 2011 dates.</summary>
     public Task<Guid> NewParticipantAsync() => Main.ParticipantAsync(Main.ClusterA, Main.ResearcherA);

@@ -6,9 +6,11 @@ using System.Text.RegularExpressions;
 
 namespace TrialManager.Tests.Integration.BadInput;
 
-/// <summary>An answer as received: status (0 when the response broke off), media type, headers and body.</summary>
+/// <summary>An answer as received: status (0 when the response broke off, or never came), media type, headers and body.</summary>
 public sealed record Answer(int Status, string? ContentType, HttpResponseHeaders? Headers, string Body)
 {
+    public bool Responded => Headers is not null;
+
     public bool Accepted => Status is >= 200 and < 300;
     public bool Broken => Status is 0 or >= 500;
 
@@ -63,7 +65,10 @@ public sealed partial class Barrage(BadInputWorld world, ApiDocument document, R
                 mutations.AddRange(parameter.In switch
                 {
                     "query" => Catalogue.QueryParameter(parameter),
-                    "path" => Catalogue.PathParameter(parameter, world.OtherTrialIds.GetValueOrDefault(parameter.Name), op.IsRead, random),
+                    // A system admin may see every trial: another trial's id names something they can see.
+                    "path" => Catalogue.PathParameter(parameter,
+                        parameter.Name == "trialId" && row.Caller == "system admin" ? null : world.IdsOfAnotherTrial(sample.Path).GetValueOrDefault(parameter.Name),
+                        op.IsRead, random),
                     _ => [],
                 });
             mutations.AddRange(Catalogue.Headers(op, Failing(op), random));
@@ -121,7 +126,8 @@ public sealed partial class Barrage(BadInputWorld world, ApiDocument document, R
         void Fail(string category, string? detail = null) => findings.Add(category, operation, mutation.Kind, answer.Status, mutation.Target,
             $"{probe.Describe(caller)}\n  {answer.Describe()}{(detail is null ? "" : $"\n  {detail}")}");
 
-        if (answer.Broken)
+        // Kestrel may refuse an oversized body by closing the connection before the client has sent it all.
+        if (answer.Broken && !(mutation.Kind == "huge-body" && !answer.Responded))
             Fail(mutation != Mutation.None && op.IsRead && (await SendAsync(ProbeOf(op, await row.Make(world), world.Callers[row.Caller]))).Broken
                 ? Findings.StateBroken
                 : Findings.ServerError);
@@ -130,7 +136,7 @@ public sealed partial class Barrage(BadInputWorld world, ApiDocument document, R
         if (answer.Status != 0 && answer.Headers?.Contains("X-Request-Id") != true)
             Fail(Findings.NoRequestId);
         if (answer.Status is >= 400 and < 500)
-            CheckProblem(answer, permitted ? mutation.Names : null, Fail);
+            CheckProblem(answer, permitted && mutation.Kind is not ("missing" or "null") ? mutation.Names : null, Fail);
 
         if (mutation.Expects == 401 && answer.Status != 401 || permitted && mutation.Expects is { } expected and not 401 && answer.Status != expected)
             Fail(Findings.WrongStatus, $"expected {mutation.Expects}");
@@ -185,7 +191,7 @@ public sealed partial class Barrage(BadInputWorld world, ApiDocument document, R
     }
 
     /// <summary>A violation of `arms[0]` is about `arms[0].code`, and one of `scales[0].items` about `scales`.</summary>
-    private static bool Related(string field, string named) =>
+    internal static bool Related(string field, string named) =>
         field.Equals(named, StringComparison.OrdinalIgnoreCase)
         || IsPrefix(field, named) || IsPrefix(named, field);
 

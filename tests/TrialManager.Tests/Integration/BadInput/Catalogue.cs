@@ -26,9 +26,9 @@ public static partial class Catalogue
     private static readonly string TenThousand = new('x', 10_000);
 
     /// <summary>Identifiers that survive CSV, ODM and URLs: control characters are never part of one.</summary>
-    private static bool IsCode(string field, string? parent) =>
+    private static bool IsCode(string field, string? parent, bool element) =>
         field is "code" or "externalId" or "userName" or "fromLibrary" || field.EndsWith("Code", StringComparison.Ordinal)
-        || parent is "items" or "reverseItems" or "strata" or "timepoints" or "instruments"
+        || element && field is "items" or "reverseItems" or "strata" or "timepoints" or "instruments"
         || field == "name" && parent is "factors" or "covariates";
 
     [GeneratedRegex(@"^scales\[\d+\]\.(items|reverseItems)$")]
@@ -37,6 +37,8 @@ public static partial class Catalogue
     /// <summary>The catalogue's rules that hold for one field only.</summary>
     private static string? FieldRule(string operation, string path, string field, string kind) => (field, kind) switch
     {
+        // A PATCH leaves out what it does not change.
+        ("code", "missing" or "null") when operation.StartsWith("PATCH", StringComparison.Ordinal) => null,
         ("code", "missing" or "null" or "empty") => "a definition's code is required",
         ("multiplier", "zero" or "negative") => "a scale's multiplier is positive",
         ("entries", "missing" or "null") when operation.EndsWith("/schedule", StringComparison.Ordinal) =>
@@ -99,7 +101,7 @@ public static partial class Catalogue
             var elementsAreObjects = value is JsonArray { Count: > 0 } list ? list[0] is JsonObject
                 : document.Resolve(schema?["items"])?["properties"] is not null;
             var format = schema?["format"]?.GetValue<string>();
-            var code = IsCode(field, parent);
+            var code = IsCode(field, parent, element: path[^1] is int);
             var text = PathText(path);
             var candidates = new List<(string Kind, Func<JsonNode?, JsonNode?>? Set, string? Raw, string? Must)>();
             void Add(string kind, Func<JsonNode?, JsonNode?>? set, string? must = null, string? raw = null) => candidates.Add((kind, set, raw, must));
@@ -139,12 +141,12 @@ public static partial class Catalogue
                             break;
                     }
                     if (type is null)
-                        AddNumbers(Add, integer: false);
+                        AddNumbers(Add, integer: false, typed: false);
                     break;
                 case "integer" or "number":
                     Add("wrong-type-string", _ => "abc");
                     Add("wrong-type-bool", _ => true);
-                    AddNumbers(Add, type == "integer");
+                    AddNumbers(Add, type == "integer", typed: true);
                     if (type == "integer")
                     {
                         Add("fraction", _ => 1.5);
@@ -169,7 +171,8 @@ public static partial class Catalogue
                     {
                         Add("duplicate-element", v => new JsonArray([.. v!.AsArray().Take(1).Select(e => e?.DeepClone()),
                             .. v.AsArray().Select(e => e?.DeepClone())]), objects ? Duplicate : null);
-                        Add("repeated-element", v => new JsonArray([.. Enumerable.Range(0, 10_000).Select(_ => v!.AsArray()[0]?.DeepClone())]),
+                        // The whole list over and over, so that only the repetition is wrong (every element still belongs).
+                        Add("repeated-element", v => new JsonArray([.. Enumerable.Range(0, 10_000).Select(i => v!.AsArray()[i % v.AsArray().Count]?.DeepClone())]),
                             objects ? Duplicate : null);
                     }
                     break;
@@ -212,15 +215,16 @@ public static partial class Catalogue
         return new Guid(bytes);
     }
 
-    private static void AddNumbers(Action<string, Func<JsonNode?, JsonNode?>?, string?, string?> add, bool integer)
+    /// <summary>"NaN" and "Infinity" are numbers only where a number is expected; in an untyped position they are plain words.</summary>
+    private static void AddNumbers(Action<string, Func<JsonNode?, JsonNode?>?, string?, string?> add, bool integer, bool typed)
     {
         add("negative", _ => -1, null, null);
         add("zero", _ => 0, null, null);
         add("huge-number", _ => RawMarker, Absurd, "1e308");
         add("non-finite", _ => RawMarker, NotFinite, "1e309");
         add("negative-non-finite", _ => RawMarker, NotFinite, "-1e309");
-        add("nan-string", _ => "NaN", NotFinite, null);
-        add("infinity-string", _ => "Infinity", NotFinite, null);
+        add("nan-string", _ => "NaN", typed ? NotFinite : null, null);
+        add("infinity-string", _ => "Infinity", typed ? NotFinite : null, null);
         if (!integer)
             add("numeric-string", _ => "2", null, null);
     }
@@ -329,7 +333,7 @@ public static partial class Catalogue
             { Type: "boolean" } => "maybe",
             _ => "no-such-value",
         });
-        yield return Value("nul", "a%00b", "NUL in a filter: PostgreSQL text cannot hold it");
+        yield return Value("nul", "a%00b");
         yield return Value("control-chars", "a%01%1Bb");
         yield return Value("invalid-utf8", "a%C3%28b");
         yield return Value("lone-surrogate", "a%ED%A0%80b");
@@ -351,7 +355,7 @@ public static partial class Catalogue
     }
 
     /// <summary>Path segments: an id that names nothing the caller may see is a 404 whatever its shape.</summary>
-    public static IEnumerable<Mutation> PathParameter(Parameter parameter, string? ofOtherTrial, bool isRead, Random random)
+    public static IEnumerable<Mutation> PathParameter(Parameter parameter, string? ofAnotherTrial, bool isRead, Random random)
     {
         Mutation Value(string kind, string encoded, int? expects = null) =>
             new(kind, $"path {parameter.Name}", p => p.WithPathValue(parameter.Name, encoded)) { Expects = expects };
@@ -361,8 +365,8 @@ public static partial class Catalogue
             yield return Value("unknown-id", NewId(random).ToString(), 404);
             yield return Value("nil-uuid", Guid.Empty.ToString(), 404);
             yield return Value("not-a-uuid", "not-a-uuid", 404);
-            if (ofOtherTrial is not null)
-                yield return Value("other-trials-id", ofOtherTrial, 404);
+            if (ofAnotherTrial is not null)
+                yield return Value("other-trials-id", ofAnotherTrial, 404);
             yield break;
         }
         yield return Value("unknown-code", "no-such-code", isRead ? 404 : null);

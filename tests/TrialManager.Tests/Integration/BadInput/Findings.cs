@@ -3,7 +3,7 @@ using System.Text;
 namespace TrialManager.Tests.Integration.BadInput;
 
 /// <summary>
-/// Every broken rule of a run, grouped by operation, mutation kind, category and status, with the first request of
+/// Every broken rule of a run, grouped by category, operation, mutation kind and status, with the first request of
 /// each group as its reproducing example: a run reports everything it found, not only the first failure.
 /// </summary>
 public sealed class Findings
@@ -22,45 +22,49 @@ public sealed class Findings
     public const string ValidRefused = "valid request not accepted (the test's own set-up)";
     public const string Afterwards = "after the barrage";
 
-    private sealed record Group(string Category, string Operation, string Kind, int Status)
-    {
-        public int Count { get; set; }
-        public SortedSet<string> Targets { get; } = new(StringComparer.Ordinal);
-        public string Example { get; init; } = "";
-    }
+    /// <summary>
+    /// Rules that one piece of shared machinery breaks for every operation alike (the exception handler, the content
+    /// negotiation of problem details, parameter binding): their groups span operations, so that one bug is one line.
+    /// </summary>
+    private static readonly HashSet<string> CrossCutting = [NoRequestId, NotProblem, TypeNames, NoViolations];
 
-    private readonly Dictionary<(string, string, string, int), Group> _groups = [];
-    private readonly Dictionary<string, int> _requests = [];
+    private sealed record Entry(string Category, string Operation, string Kind, int Status, string Target, string Example);
 
-    public bool Any => _groups.Count > 0;
+    private readonly List<Entry> _entries = [];
+
+    public bool Any => _entries.Count > 0;
 
     /// <summary>How many requests broke a rule of this category.</summary>
-    public int Requests(string category) => _requests.GetValueOrDefault(category);
+    public int Requests(string category) => _entries.Count(e => e.Category == category);
 
-    public void Add(string category, string operation, string kind, int status, string target, string example)
-    {
-        var key = (category, operation, kind, status);
-        if (!_groups.TryGetValue(key, out var group))
-            _groups[key] = group = new Group(category, operation, kind, status) { Example = example };
-        group.Count++;
-        if (target.Length > 0)
-            group.Targets.Add(target);
-        _requests[category] = _requests.GetValueOrDefault(category) + 1;
-    }
+    public void Add(string category, string operation, string kind, int status, string target, string example) =>
+        _entries.Add(new Entry(category, operation, kind, status, target, example));
 
     public string Summary()
     {
         var text = new StringBuilder();
-        foreach (var category in _groups.Values.GroupBy(g => g.Category))
+        foreach (var category in _entries.GroupBy(e => e.Category))
         {
-            text.Append($"\n== {category.Key}: {category.Sum(g => g.Count)} requests in {category.Count()} groups\n");
-            foreach (var group in category.OrderBy(g => g.Operation, StringComparer.Ordinal).ThenBy(g => g.Kind, StringComparer.Ordinal))
+            var crossCutting = CrossCutting.Contains(category.Key);
+            var groups = category
+                .GroupBy(e => crossCutting
+                    ? (Operation: "", Kind: category.Key == NoRequestId ? "" : e.Kind, e.Status)
+                    : (e.Operation, e.Kind, e.Status))
+                .OrderBy(g => g.Key.Operation, StringComparer.Ordinal).ThenBy(g => g.Key.Kind, StringComparer.Ordinal).ThenBy(g => g.Key.Status)
+                .ToList();
+            text.Append($"\n== {category.Key}: {category.Count()} requests in {groups.Count} groups\n");
+            foreach (var group in groups)
             {
-                var status = group.Status == 0 ? "aborted" : group.Status.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                text.Append($"- {group.Operation} | {group.Kind} | {status} | ×{group.Count}");
-                if (group.Targets.Count > 0)
-                    text.Append($" | {string.Join(", ", group.Targets.Take(8))}{(group.Targets.Count > 8 ? ", …" : "")}");
-                text.Append($"\n    {group.Example.Replace("\n", "\n    ")}\n");
+                var status = group.Key.Status == 0 ? "aborted" : group.Key.Status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                var where = crossCutting
+                    ? $"{group.Select(e => e.Operation).Distinct().Count()} operations"
+                    : group.Key.Operation;
+                var kind = group.Key.Kind.Length > 0 ? group.Key.Kind : string.Join(", ", group.Select(e => e.Kind).Distinct().Take(6)) + ", …";
+                text.Append($"- {where} | {kind} | {status} | ×{group.Count()}");
+                var targets = group.Select(e => e.Target).Where(t => t.Length > 0).Distinct().Order(StringComparer.Ordinal).ToList();
+                if (targets.Count > 0)
+                    text.Append($" | {string.Join(", ", targets.Take(8))}{(targets.Count > 8 ? ", …" : "")}");
+                text.Append($"\n    {group.First().Example.Replace("\n", "\n    ")}\n");
             }
         }
         return text.ToString();

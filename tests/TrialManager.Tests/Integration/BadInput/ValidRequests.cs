@@ -146,13 +146,14 @@ public static class ValidRequests
             new { role = "researcher", siteIds = new[] { w.Main.SiteA }, reason = "joins site A" })),
         new($"DELETE {T}/members/{{userId}}", "system admin", async w => new Valid(Trial(w, ("userId", await w.NewMemberAsync())))),
         Of($"POST {T}/sites", "trial manager", w => new Valid(Trial(w), new { code = Unique("SITE"), name = "A new trust", reason = "joins" })),
-        Of($"PATCH {T}/sites/{{siteId}}", "trial manager", w => new Valid(Trial(w, ("siteId", w.Main.SiteA)), new { name = "South London", reason = "renamed" })),
+        // Each accepted change changes something, so that its reason is written.
+        Of($"PATCH {T}/sites/{{siteId}}", "trial manager", w => new Valid(Trial(w, ("siteId", w.Main.SiteA)), new { name = Unique("South London "), reason = "renamed" })),
         Of($"POST {T}/clusters", "trial manager", w => new Valid(Trial(w), new
         {
             code = Unique("TEAM"), siteId = w.Main.SiteA, covariates = new { caseload = 120, teamType = "support" }, reason = "new team",
         })),
         Of($"PATCH {T}/clusters/{{clusterId}}", "trial manager", w => new Valid(Trial(w, ("clusterId", w.SpareCluster)),
-            new { covariates = new { caseload = 150, teamType = "support" }, reason = "caseload recounted" })),
+            new { covariates = new { caseload = w.NextCaseload(), teamType = "support" }, reason = "caseload recounted" })),
         Of($"POST {T}/participants", "researcher A", w => new Valid(Trial(w), new
         {
             externalId = Unique("P-"), clusterId = w.Main.ClusterA, kind = "patient", consentDate = "2011-06-01", baselineDate = "2011-06-08",
@@ -161,7 +162,10 @@ public static class ValidRequests
         new($"PATCH {T}/participants/{{participantId}}", "researcher A", async w => new Valid(Trial(w, ("participantId", await w.NewParticipantAsync())),
             new { consentDate = "2011-06-02", baselineDate = "2011-06-09", reason = "dates from the paper form" })),
         .. SchemeRows($"PUT {T}/randomisation/scheme", "other trial's manager"),
-        .. SchemeRows($"POST {T}/randomisation/preview", "other trial's statistician"),
+        // Preview computes the diagnostics of a constrained design; it stores nothing, so its body carries no reason.
+        Of($"POST {T}/randomisation/preview", "other trial's statistician", w => new Valid(new Dictionary<string, object> { ["trialId"] = w.Other.TrialId },
+            new { method = "constrained", covariates = new[] { new { name = "caseload", weight = 1.0 } }, metric = "l1", cutoff = 0.5, maxCandidates = 1000, sampleSize = 100 }))
+            with { AbsentFields = false },
         new($"POST {T}/randomisation/scheme/seal", "trial manager", async w => new Valid(new Dictionary<string, object> { ["trialId"] = await w.NewTrialAsync() },
             new { reason = "ready to randomise" })),
         new($"POST {T}/randomisation/allocations", "trial manager", async w => new Valid(Trial(w),
