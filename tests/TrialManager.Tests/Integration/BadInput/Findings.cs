@@ -24,9 +24,13 @@ public sealed class Findings
 
     /// <summary>
     /// Rules that one piece of shared machinery breaks for every operation alike (the exception handler, the content
-    /// negotiation of problem details, parameter binding): their groups span operations, so that one bug is one line.
+    /// negotiation of problem details, parameter binding), and every mutation of a header: their groups span
+    /// operations, so that one bug is one line.
     /// </summary>
-    private static readonly HashSet<string> CrossCutting = [NoRequestId, NotProblem, TypeNames, NoViolations];
+    private static readonly HashSet<string> CrossCuttingRules = [NoRequestId, NotProblem, TypeNames, NoViolations];
+
+    private static bool IsCrossCutting(Entry entry) =>
+        CrossCuttingRules.Contains(entry.Category) || entry.Target.StartsWith("header ", StringComparison.Ordinal);
 
     private sealed record Entry(string Category, string Operation, string Kind, int Status, string Target, string Example);
 
@@ -45,9 +49,8 @@ public sealed class Findings
         var text = new StringBuilder();
         foreach (var category in _entries.GroupBy(e => e.Category))
         {
-            var crossCutting = CrossCutting.Contains(category.Key);
             var groups = category
-                .GroupBy(e => crossCutting
+                .GroupBy(e => IsCrossCutting(e)
                     ? (Operation: "", Kind: category.Key == NoRequestId ? "" : e.Kind, e.Status)
                     : (e.Operation, e.Kind, e.Status))
                 .OrderBy(g => g.Key.Operation, StringComparer.Ordinal).ThenBy(g => g.Key.Kind, StringComparer.Ordinal).ThenBy(g => g.Key.Status)
@@ -56,9 +59,7 @@ public sealed class Findings
             foreach (var group in groups)
             {
                 var status = group.Key.Status == 0 ? "aborted" : group.Key.Status.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                var where = crossCutting
-                    ? $"{group.Select(e => e.Operation).Distinct().Count()} operations"
-                    : group.Key.Operation;
+                var where = group.Key.Operation.Length > 0 ? group.Key.Operation : $"{group.Select(e => e.Operation).Distinct().Count()} operations";
                 var kind = group.Key.Kind.Length > 0 ? group.Key.Kind : string.Join(", ", group.Select(e => e.Kind).Distinct().Take(6)) + ", …";
                 text.Append($"- {where} | {kind} | {status} | ×{group.Count()}");
                 var targets = group.Select(e => e.Target).Where(t => t.Length > 0).Distinct().Order(StringComparer.Ordinal).ToList();

@@ -1,3 +1,5 @@
+using System.Text;
+using CsCheck;
 using TrialManager.Tests.Integration.Outcomes;
 
 namespace TrialManager.Tests.Integration.BadInput;
@@ -57,6 +59,47 @@ public sealed class ServerErrorTests : RefusalTest
     {
         var trial = await NewTrialWorldAsync();
         await AssertRefusedAsync(() => request.Send(trial), request.Field);
+    }
+
+    /// <summary>
+    /// Text with what breaks text: NUL and the other control characters, lone surrogates, pairs, combining marks,
+    /// direction overrides, a byte order mark and a non-character, among plain letters.
+    /// </summary>
+    private static readonly Gen<string> AwkwardText = Gen.Frequency(
+            (8, Gen.Char['a', 'z']), (2, Gen.Char[' ', '~']), (1, Gen.Char['\0', '\u001f']), (1, Gen.Char['\u007f', '\u009f']),
+            (1, Gen.Char['\ud800', '\udfff']), (1, Gen.Char['\u0300', '\u036f']), (1, Gen.Char["\u202e\ufeff\uffff\u00e9"]))
+        .Array[1, 40].Select(chars => new string(chars));
+
+    /// <summary>Every character outside printable ASCII escaped, so that a lone surrogate reaches the service as the JSON escape it is.</summary>
+    private static string JsonString(string text)
+    {
+        var json = new StringBuilder("\"");
+        foreach (var c in text)
+            json.Append(c is >= ' ' and <= '~' and not '"' and not '\\' ? c.ToString() : $"\\u{(int)c:x4}");
+        return json.Append('"').ToString();
+    }
+
+    [Test]
+    public async Task Any_text_given_as_a_site_name_is_stored_exactly_or_refused()
+    {
+        var trial = await NewTrialWorldAsync();
+        await AwkwardText.SampleAsync(async name =>
+        {
+            var (created, changed) = await SendLoggedAsync(() => trial.Send(Post, $"{trial.Path}/sites",
+                $"{{\"code\": \"{TrialWorld.Unique("S")}\", \"name\": {JsonString(name)}}}", trial.World.Manager));
+            // Plain exceptions, not assertions: CsCheck catches them to shrink the name, and NUnit would keep every one of them.
+            if (created.Code == 201)
+            {
+                var stored = (await Api.Get($"{trial.Path}/sites/{created.Id}", trial.World.Manager))["name"].GetValue<string>();
+                if (stored != name)
+                    throw new InvalidOperationException($"stored {JsonString(stored)}");
+                return;
+            }
+            if (WhatIsWrong(created, "name") is { } wrong)
+                throw new InvalidOperationException(wrong);
+            if (changed.Count > 0)
+                throw new InvalidOperationException($"refused, yet changed {string.Join(", ", changed)}");
+        }, iter: 150, threads: 1, print: JsonString);
     }
 
     [TestCase("/audit", "entityType")]
