@@ -55,7 +55,7 @@ public sealed class BadInputBarrageTests : IntegrationTest
         await barrage.RunAsync();
         await AfterwardsAsync(world, findings);
 
-        var counts = $"seed {seed}: {barrage.Requests} requests ({barrage.PermittedRequests} as the caller allowed to make them) in " +
+        var counts = $"seed {seed} (BADINPUT_SEED={seed} repeats the run): {barrage.Requests} requests ({barrage.PermittedRequests} as the caller allowed to make them) in " +
             $"{clock.Elapsed.TotalSeconds:F0} s; {findings.Requests(Findings.ServerError) + findings.Requests(Findings.StateBroken)} 5xx, " +
             $"{findings.Requests(Findings.RefusedButWrote)} refused with writes, {findings.Requests(Findings.MustRefuse)} must-refuse accepted, " +
             $"{findings.Requests(Findings.AcceptedThenBreaks)} reads broken by accepted input, {findings.Requests(Findings.NotProblem)} 4xx not problem+json, " +

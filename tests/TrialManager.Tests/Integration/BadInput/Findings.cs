@@ -62,7 +62,9 @@ public sealed class Findings
                 var where = group.Key.Operation.Length > 0 ? group.Key.Operation : $"{group.Select(e => e.Operation).Distinct().Count()} operations";
                 var kind = group.Key.Kind.Length > 0 ? group.Key.Kind : string.Join(", ", group.Select(e => e.Kind).Distinct().Take(6)) + ", …";
                 text.Append($"- {where} | {kind} | {status} | ×{group.Count()}");
-                var targets = group.Select(e => e.Target).Where(t => t.Length > 0).Distinct().Order(StringComparer.Ordinal).ToList();
+                // Across operations, the fields say nothing: the machinery is the same for all of them.
+                var targets = group.Key.Operation.Length == 0 ? []
+                    : group.Select(e => e.Target).Where(t => t.Length > 0).Distinct().Order(StringComparer.Ordinal).ToList();
                 if (targets.Count > 0)
                     text.Append($" | {string.Join(", ", targets.Take(8))}{(targets.Count > 8 ? ", …" : "")}");
                 text.Append($"\n    {group.First().Example.Replace("\n", "\n    ")}\n");
