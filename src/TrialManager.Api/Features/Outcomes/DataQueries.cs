@@ -178,9 +178,11 @@ public static class DataQueries
         {
             // The assessment is in the route here: another trial's (or another site's) is simply not there.
             var assessment = await VisibleAssessment(command.AssessmentId, null, ct);
-            if (command.Discrepancy is { Question: { Length: > 0 } question } discrepancy)
+            if (command.Discrepancy is { } discrepancy)
             {
-                await RaiseAsync(assessment, discrepancy.ItemCode, question, ct);
+                if (string.IsNullOrWhiteSpace(discrepancy.Question))
+                    throw ProblemException.Invalid("discrepancy.question", "not-empty", "A discrepancy raises a query: say what differs from the source.");
+                await RaiseAsync(assessment, discrepancy.ItemCode, discrepancy.Question, ct, "discrepancy.itemCode");
                 return AssessmentView.Of(assessment);
             }
             if (command.Verified != true)
@@ -215,10 +217,11 @@ public static class DataQueries
             return new QueryList((await queries.OrderBy(q => q.Id).ToListAsync(ct)).Select(QueryView.Of).ToList());
         }
 
-        private async Task<DataQuery> RaiseAsync(Assessment assessment, string? itemCode, string question, CancellationToken ct)
+        private async Task<DataQuery> RaiseAsync(Assessment assessment, string? itemCode, string question, CancellationToken ct,
+            string itemField = "itemCode")
         {
             if (itemCode is not null && !await ItemExists(assessment, itemCode, ct))
-                throw ProblemException.Invalid("itemCode", "known-item", $"'{itemCode}' is not an item of {assessment.InstrumentCode}.");
+                throw ProblemException.Invalid(itemField, "known-item", $"'{itemCode}' is not an item of {assessment.InstrumentCode}.");
             var raised = new DataQuery
             {
                 Id = Guid.CreateVersion7(clock.GetUtcNow()), TrialId = assessment.TrialId, AssessmentId = assessment.Id, ItemCode = itemCode,
@@ -240,7 +243,12 @@ public static class DataQueries
             answers[correction.ItemCode!] = correction.Value ?? JsonSerializer.SerializeToElement<object?>(null);
             var problems = InstrumentRules.CheckAnswers(definition, answers, assessment.Status != "draft");
             if (problems.Count > 0)
-                throw ProblemException.Invalid(problems.Select(p => p with { Field = "correction." + p.Field }).ToList());
+                // The only answer a correction changes is its own value.
+                throw ProblemException.Invalid(problems.Select(p => p with
+                {
+                    Field = p.Field != $"answers.{correction.ItemCode}" ? "correction." + p.Field
+                        : p.Rule == "known-item" ? "correction.itemCode" : "correction.value",
+                }).ToList());
             assessment.Answers = JsonSerializer.Serialize(answers);
             assessment.Scores = JsonSerializer.Serialize(InstrumentRules.Score(definition, answers));
             if (assessment.Status == "verified")

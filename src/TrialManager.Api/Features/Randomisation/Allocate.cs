@@ -94,7 +94,8 @@ public static class Allocate
                 return ids.ToList();
             }
             if (command.ClusterId is not { } id || command.ClusterIds is not null)
-                throw ProblemException.Invalid("clusterId", "one-at-a-time", "This scheme allocates one cluster at a time: give 'clusterId'.");
+                throw ProblemException.Invalid(command.ClusterIds is not null ? "clusterIds" : "clusterId", "one-at-a-time",
+                    "This scheme allocates one cluster at a time: give 'clusterId' only.");
             return [id];
         }
 

@@ -14,6 +14,9 @@ namespace TrialManager.Api.Features.Trials;
 public static partial class CovariateRules
 {
     public const int MaxCovariates = 30;
+
+    /// <summary>No team has a caseload of 10^10: a bound keeps standardised scores and their squares exact.</summary>
+    public const double MaxMagnitude = 1e9;
     public const string Site = "site";
 
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9_]*$")]
@@ -34,12 +37,12 @@ public static partial class CovariateRules
                 violations.Add(new Violation(field, "name", "A covariate name starts with a letter and holds only letters, digits and '_'."));
             else if (name.Equals(Site, StringComparison.OrdinalIgnoreCase))
                 violations.Add(new Violation(field, "reserved", "'site' is reserved: the cluster's site is always a covariate."));
-            else if (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number) && double.IsFinite(number))
+            else if (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number) && Math.Abs(number) <= MaxMagnitude)
                 values[name] = CovariateValue.Numeric(number);
             else if (value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 and <= Limits.Code } category)
                 values[name] = CovariateValue.Categorical(category);
             else
-                violations.Add(new Violation(field, "type", $"A covariate is a number or a category name of 1 to {Limits.Code} characters."));
+                violations.Add(new Violation(field, "type", $"A covariate is a number of at most {MaxMagnitude:0} in size or a category name of 1 to {Limits.Code} characters."));
         }
         if (violations.Count > 0)
             throw ProblemException.Invalid(violations);

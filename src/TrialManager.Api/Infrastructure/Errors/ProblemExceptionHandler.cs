@@ -96,6 +96,14 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             problem.Title = TitleFor(StatusCodes.Status400BadRequest);
             return problem;
         }
+        if (message.StartsWith("Implicit body inferred for parameter", StringComparison.Ordinal)
+            || message.Contains("was not provided from body", StringComparison.Ordinal))
+        {
+            var problem = Describe(ProblemException.Invalid("$", "required", "The request needs a JSON body (an object)."))!;
+            problem.Status = StatusCodes.Status400BadRequest;
+            problem.Title = TitleFor(StatusCodes.Status400BadRequest);
+            return problem;
+        }
         if (MissingParameter().Match(message) is { Success: true } missing)
         {
             var field = JsonNamingPolicy.CamelCase.ConvertName(missing.Groups["name"].Value);

@@ -28,7 +28,8 @@ public static class NullElements
         foreach (var property in Properties.GetOrAdd(value.GetType(), Readable))
         {
             var child = property.GetValue(value);
-            var name = Join(path, JsonNamingPolicy.CamelCase.ConvertName(property.Name));
+            // A command that wraps its request body as `Body` names fields as the body does.
+            var name = path.Length == 0 && property.Name == "Body" ? "" : Join(path, JsonNamingPolicy.CamelCase.ConvertName(property.Name));
             switch (child)
             {
                 case null or string or JsonElement:

@@ -15,6 +15,12 @@ public sealed record Mutation(string Kind, string Target, Func<Probe, Probe> App
     /// <summary>The answer the permitted caller must get (an unknown id in the path: 404; bad credentials: 401).</summary>
     public int? Expects { get; init; }
 
+    /// <summary>
+    /// Refused by the web server (Kestrel) before the service sees it, as a bare 400: a NUL in the path. Nothing is
+    /// written and nothing answers but the server, so the answer carries no problem details and no request id.
+    /// </summary>
+    public bool RefusedByServer { get; init; }
+
     /// <summary>A request sent just before this one, not itself checked (a first use of an idempotency key).</summary>
     public Func<Probe, Probe>? Prepare { get; init; }
 

@@ -27,10 +27,23 @@ public abstract class RefusalTest : IntegrationTest
         public TrialWorld World => world;
         public string Path => world.Path;
 
+        /// <summary>A participant with no assessment yet, made with the outcomes.</summary>
+        public Guid SpareParticipant { get; private set; }
+
+        /// <summary>An open data query on participant A's baseline assessment, made with the outcomes.</summary>
+        public Guid OpenQuery { get; private set; }
+
+        /// <summary>The outcomes, and what the requests that need them write to, made before a test reads the change log.</summary>
         public async Task<Trial> WithOutcomesAsync()
         {
-            if (!_outcomes)
-                await ExportWorld.CreateAsync(api, world);
+            if (_outcomes)
+                return this;
+            await ExportWorld.CreateAsync(api, world);
+            SpareParticipant = await world.ParticipantAsync(world.ClusterA, world.ResearcherA);
+            var assessments = await api.Get($"{world.Path}/participants/{world.ParticipantA}/assessments", world.Manager);
+            var baseline = assessments["items"].AsArray().Single(a => a!["timepointCode"]!.GetValue<string>() == "baseline")!["id"]!.GetValue<Guid>();
+            OpenQuery = (await TrialWorld.Expect(System.Net.HttpStatusCode.Created,
+                api.Post($"{world.Path}/queries", new { assessmentId = baseline, question = "m1?" }, world.Monitor))).Id;
             _outcomes = true;
             return this;
         }

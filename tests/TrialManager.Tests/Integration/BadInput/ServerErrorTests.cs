@@ -46,8 +46,7 @@ public sealed class ServerErrorTests : RefusalTest
         Case("text answer", "answers.note", async t =>
         {
             await t.WithOutcomesAsync();
-            var participant = await t.World.ParticipantAsync(t.World.ClusterA, t.World.ResearcherA);
-            return await t.Send(Put, OutcomeFixture.AssessmentPath(t.World, participant, "baseline", "MOOD"),
+            return await t.Send(Put, OutcomeFixture.AssessmentPath(t.World, t.SpareParticipant, "baseline", "MOOD"),
                 """{"answers": {"m1": 2, "note": "a\u0000b"}, "status": "draft", "assessedOn": "2011-06-10"}""", t.World.ResearcherA);
         }),
         Case("query question", "question", async t => await t.Send(Post, $"{t.Path}/queries",
@@ -57,7 +56,8 @@ public sealed class ServerErrorTests : RefusalTest
     [TestCaseSource(nameof(NulInStoredFields))]
     public async Task Nul_in_a_stored_field_is_refused(BadRequest request)
     {
-        var trial = await NewTrialWorldAsync();
+        // The outcomes a request may need are set up before the change log is read, so that it shows the request's writes only.
+        var trial = await (await NewTrialWorldAsync()).WithOutcomesAsync();
         await AssertRefusedAsync(() => request.Send(trial), request.Field);
     }
 
@@ -130,15 +130,14 @@ public sealed class ServerErrorTests : RefusalTest
         Case("reason of an assessment", "reason", async t =>
         {
             await t.WithOutcomesAsync();
-            var participant = await t.World.ParticipantAsync(t.World.ClusterA, t.World.ResearcherA);
-            return await t.Send(Put, OutcomeFixture.AssessmentPath(t.World, participant, "baseline", "MOOD"),
+            return await t.Send(Put, OutcomeFixture.AssessmentPath(t.World, t.SpareParticipant, "baseline", "MOOD"),
                 $$"""{"answers": {"m1": 2}, "status": "draft", "assessedOn": "2011-06-10", "reason": {{Reason1001}}}""", t.World.ResearcherA);
         }),
         Case("reason of an instrument", "reason", t => PostInstrument(t, Instrument(reason: Reason1001))),
         Case("reason of a correction in a query answer", "correction.reason", async t =>
         {
-            var query = await t.Send(Post, $"{t.Path}/queries", $$"""{"assessmentId": "{{await AssessmentAsync(t)}}", "question": "m1?"}""", t.World.Monitor);
-            return await t.Send(Post, $"{t.Path}/queries/{query.Id}/answers",
+            await t.WithOutcomesAsync();
+            return await t.Send(Post, $"{t.Path}/queries/{t.OpenQuery}/answers",
                 $$"""{"text": "checked", "correction": {"itemCode": "m1", "value": 1, "reason": {{Reason1001}} } }""", t.World.ResearcherA);
         }),
         Case("title of an instrument", "title", t => PostInstrument(t, Instrument(title: Quoted(new string('t', 201))))),
@@ -147,7 +146,8 @@ public sealed class ServerErrorTests : RefusalTest
     [TestCaseSource(nameof(LongerThanTheirColumn))]
     public async Task A_string_longer_than_its_column_is_refused(BadRequest request)
     {
-        var trial = await NewTrialWorldAsync();
+        // The outcomes a request may need are set up before the change log is read, so that it shows the request's writes only.
+        var trial = await (await NewTrialWorldAsync()).WithOutcomesAsync();
         await AssertRefusedAsync(() => request.Send(trial), request.Field);
     }
 
@@ -176,7 +176,8 @@ public sealed class ServerErrorTests : RefusalTest
     [TestCaseSource(nameof(NullsAndHolesInLists))]
     public async Task A_list_with_a_null_or_incomplete_element_is_refused(BadRequest request)
     {
-        var trial = await NewTrialWorldAsync();
+        // The outcomes a request may need are set up before the change log is read, so that it shows the request's writes only.
+        var trial = await (await NewTrialWorldAsync()).WithOutcomesAsync();
         await AssertRefusedAsync(() => request.Send(trial), request.Field);
     }
 
@@ -198,7 +199,8 @@ public sealed class ServerErrorTests : RefusalTest
     [TestCaseSource(nameof(NonFiniteNumbers))]
     public async Task A_number_that_is_not_finite_is_refused(BadRequest request)
     {
-        var trial = await NewTrialWorldAsync();
+        // The outcomes a request may need are set up before the change log is read, so that it shows the request's writes only.
+        var trial = await (await NewTrialWorldAsync()).WithOutcomesAsync();
         await AssertRefusedAsync(() => request.Send(trial), request.Field);
     }
 

@@ -88,7 +88,9 @@ public static class InstrumentRules
             else if (item.Type == "integer" && (min != Math.Floor(min) || max != Math.Floor(max)))
                 add(field, "range", "An integer item's min and max are whole numbers.");
         }
-        if (item.Type == "choice")
+        if (item.Type != "choice" && item.Options is not null)
+            add($"{field}.options", "choice-only", "Only a choice item has options.");
+        else if (item.Type == "choice")
         {
             var options = item.Options ?? [];
             if (options.Count is 0 or > MaxOptions)
@@ -192,7 +194,7 @@ public static class InstrumentRules
         "decimal" when value.ValueKind != JsonValueKind.Number => ("number", "A number is expected (or a missing-data code)."),
         "integer" or "decimal" when value.GetDouble() < item.Min || value.GetDouble() > item.Max =>
             ("range", $"The value must be between {item.Min} and {item.Max} (or a missing-data code)."),
-        "choice" when !item.Options!.Any(o => o.Value == Text(value)) =>
+        "choice" when value.ValueKind is not (JsonValueKind.String or JsonValueKind.Number) || !item.Options!.Any(o => o.Value == Text(value)) =>
             ("option", $"The value must be one of: {string.Join(", ", item.Options!.Select(o => o.Value))}."),
         "text" when value.ValueKind != JsonValueKind.String || value.GetString()!.Length > MaxTextLength =>
             ("text", $"Text of at most {MaxTextLength} characters is expected."),

@@ -1,0 +1,67 @@
+using System.Net;
+using Npgsql;
+using static TrialManager.Tests.Integration.TrialWorld;
+
+namespace TrialManager.Tests.Integration.Http;
+
+/// <summary>
+/// Idempotency-Key: only a request that changed something stores its answer; a refused one leaves the key free for a
+/// corrected retry, and a key held by a running request answers 409 with Retry-After.
+/// </summary>
+public sealed class IdempotencyTests : IntegrationTest
+{
+    private TrialWorld _world = null!;
+
+    [SetUp]
+    public async Task TrialAsync() => _world = await NewTrialAsync();
+
+    private Task<ApiResponse> EnrolAsync(object body, string key) =>
+        Api.Send(HttpMethod.Post, $"{_world.Path}/participants",
+            System.Net.Http.Json.JsonContent.Create(body, options: System.Text.Json.JsonSerializerOptions.Web), _world.ResearcherA,
+            r => r.Headers.Add("Idempotency-Key", key));
+
+    private Task<long> RecordsAsync() => Db.ScalarAsync<long>("SELECT count(*) FROM idempotency_records");
+
+    [Test]
+    public async Task A_refused_request_leaves_its_key_free_for_a_corrected_retry()
+    {
+        var good = NewParticipant(_world.ClusterA);
+        var refused = await EnrolAsync(new { externalId = "P-X", clusterId = Guid.NewGuid(), kind = "patient", consentDate = "2011-06-01", baselineDate = "2011-06-08" }, "k-1");
+        Assert.That(refused.Code, Is.EqualTo(422));
+        Assert.That(await RecordsAsync(), Is.Zero, "a refusal stores nothing");
+        Assert.That((await EnrolAsync(new { externalId = "P-X", clusterId = Guid.NewGuid(), kind = "patient", consentDate = "2011-06-01", baselineDate = "2011-06-08" }, "k-1")).Code,
+            Is.EqualTo(422), "the identical retry runs again and is refused again");
+        var created = await EnrolAsync(good, "k-1");
+        Assert.That(created.Code, Is.EqualTo(201), "the corrected retry runs");
+        var replayed = await EnrolAsync(good, "k-1");
+        Assert.Multiple(() =>
+        {
+            Assert.That(replayed.Code, Is.EqualTo(201));
+            Assert.That(replayed.Id, Is.EqualTo(created.Id), "the same answer, not a second participant");
+            Assert.That(replayed.Headers.GetValues("Idempotency-Replayed"), Is.EqualTo(new[] { "true" }));
+        });
+        var other = await EnrolAsync(NewParticipant(_world.ClusterA), "k-1");
+        Assert.That(other.Code, Is.EqualTo(422), "the key now belongs to the first request");
+        Assert.That(await Db.ScalarAsync<long>("SELECT count(*) FROM participants WHERE external_id LIKE 'P-%'"), Is.EqualTo(3), "two from the world, one here");
+    }
+
+    [Test]
+    public async Task A_key_held_by_a_running_request_answers_409_with_retry_after()
+    {
+        var me = (await Api.Get("/me", _world.ResearcherA)).Id;
+        // Held as a request with this key holds it while it runs.
+        // Unpooled: closing it must end its session, and with it the lock.
+        await using var other = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Db.ConnectionString) { Pooling = false }.ConnectionString);
+        await other.OpenAsync();
+        await using (var hold = new NpgsqlCommand($"SELECT pg_advisory_lock(hashtextextended('idempotency:{me}:k-2', 7))", other))
+            await hold.ExecuteScalarAsync();
+        var busy = await EnrolAsync(NewParticipant(_world.ClusterA), "k-2");
+        Assert.Multiple(() =>
+        {
+            Assert.That(busy.Code, Is.EqualTo(409));
+            Assert.That(busy.Headers.RetryAfter?.Delta, Is.EqualTo(TimeSpan.FromSeconds(1)));
+        });
+        await other.CloseAsync();
+        Assert.That((await EnrolAsync(NewParticipant(_world.ClusterA), "k-2")).Code, Is.EqualTo(201), "free again once the holder is gone");
+    }
+}
