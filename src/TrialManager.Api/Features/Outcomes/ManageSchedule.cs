@@ -2,6 +2,7 @@ using FluentValidation;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
+using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Data;
@@ -47,7 +48,7 @@ public static class ManageSchedule
         public static TrialPermission Permission => TrialPermission.DesignOutcomes;
     }
 
-    public sealed record TimepointsQuery(Guid TrialId) : IQuery<IReadOnlyList<TimepointView>>, ITrialRequest
+    public sealed record TimepointsQuery(Guid TrialId) : IQuery<Page<TimepointView>>, ITrialRequest
     {
         public static TrialPermission Permission => TrialPermission.ReadOutcomeDesign;
     }
@@ -59,7 +60,7 @@ public static class ManageSchedule
 
     public sealed class Handler(TrialManagerDbContext db, TimeProvider clock)
         : ICommandHandler<CreateTimepoint, TimepointView>, ICommandHandler<PutSchedule, ScheduleView>,
-            IQueryHandler<TimepointsQuery, IReadOnlyList<TimepointView>>, IQueryHandler<ScheduleQuery, ScheduleView>
+            IQueryHandler<TimepointsQuery, Page<TimepointView>>, IQueryHandler<ScheduleQuery, ScheduleView>
     {
         public ValueTask<TimepointView> Handle(CreateTimepoint command, CancellationToken ct)
         {
@@ -101,9 +102,10 @@ public static class ManageSchedule
             return new ScheduleView(entries.Select(e => new ScheduleEntryView(e.TimepointCode!, e.InstrumentCode!, e.ParticipantKind!)).ToList());
         }
 
-        public async ValueTask<IReadOnlyList<TimepointView>> Handle(TimepointsQuery query, CancellationToken ct) =>
-            (await db.Timepoints.AsNoTracking().Where(t => t.TrialId == query.TrialId).OrderBy(t => t.OffsetDays).ToListAsync(ct))
-            .Select(TimepointView.Of).ToList();
+        /// <summary>A trial has a handful of timepoints: one page, in the order of the schedule (by offset), never a next one.</summary>
+        public async ValueTask<Page<TimepointView>> Handle(TimepointsQuery query, CancellationToken ct) =>
+            new((await db.Timepoints.AsNoTracking().Where(t => t.TrialId == query.TrialId).OrderBy(t => t.OffsetDays).ToListAsync(ct))
+                .Select(TimepointView.Of).ToList(), null);
 
         public async ValueTask<ScheduleView> Handle(ScheduleQuery query, CancellationToken ct) =>
             new((await db.ScheduleEntries.AsNoTracking().Where(e => e.TrialId == query.TrialId).OrderBy(e => e.Position).ToListAsync(ct))

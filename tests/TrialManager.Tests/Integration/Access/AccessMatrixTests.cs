@@ -70,7 +70,7 @@ public sealed class AccessMatrixTests : IntegrationTest
     {
         var (_, revoked) = await TrialWorld.NewUserAsync(Api, "revoked");
         var revokedId = (await Api.Get("/me", revoked)).Id;
-        var tokenId = (await Api.Get($"/users/{revokedId}/tokens", Admin)).Json!.AsArray()[0]!["id"]!.GetValue<Guid>();
+        var tokenId = (await Api.Get($"/users/{revokedId}/tokens", Admin))["items"].AsArray()[0]!["id"]!.GetValue<Guid>();
         await TrialWorld.Expect(System.Net.HttpStatusCode.NoContent, Api.Delete($"/tokens/{tokenId}", Admin));
         var (expiredUser, expired) = await TrialWorld.NewUserAsync(Api, "expired");
         await Db.ScalarAsync<int>("UPDATE api_tokens SET expires_at = now() - interval '1 minute' WHERE user_id = $1", expiredUser);
