@@ -107,6 +107,7 @@ public static class ManageMembers
                 var (member, created) = await mediator.Send(command with { TrialId = trialId, UserId = userId }, ct);
                 return created ? TypedResults.Created($"/api/v1/trials/{trialId}/members/{userId}", member) : TypedResults.Ok(member);
             })
+            .WithName("GrantRole")
             .WithSummary("Grant a user their role in the trial (system admin)")
             .TrialWrite();
         trial.MapDelete("/members/{userId:guid}", async (Guid trialId, Guid userId, string? reason, IMediator mediator, CancellationToken ct) =>
@@ -114,10 +115,12 @@ public static class ManageMembers
                 await mediator.Send(new RevokeCommand(trialId, userId, reason), ct);
                 return TypedResults.NoContent();
             })
+            .WithName("RevokeRole")
             .WithSummary("Remove a user's role in the trial (system admin); ?reason= is recorded in the audit trail")
             .TrialRead();
         trial.MapGet("/members", async (Guid trialId, [AsParameters] PageRequest page, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new ListQuery(trialId, page), ct)))
+            .WithName("ListMembers")
             .WithSummary("List the trial's members and their roles (trial manager, system admin)")
             .TrialRead().ProducesErrors(422);
     }

@@ -88,11 +88,13 @@ public static class ManageTokens
                 return TypedResults.Created($"/api/v1/tokens/{token.Id}", token);
             })
             .RequireAuthorization(AccessPolicies.SystemAdmin)
+            .WithName("IssueToken")
             .WithSummary("Issue an API token for a user (system admin); the secret is in this answer only")
             .ProducesErrors(400, 403, 404, 413, 415, 422);
         api.MapGet("/users/{userId:guid}/tokens", async (Guid userId, [AsParameters] PageRequest page, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new ListQuery(userId, page), ct)))
             .RequireAuthorization(AccessPolicies.SystemAdmin)
+            .WithName("ListTokens")
             .WithSummary("List a user's tokens without their secrets (system admin)")
             .ProducesErrors(403, 404, 422);
         api.MapDelete("/tokens/{tokenId:guid}", async (Guid tokenId, string? reason, IMediator mediator, CancellationToken ct) =>
@@ -100,6 +102,7 @@ public static class ManageTokens
                 await mediator.Send(new RevokeCommand(tokenId, reason), ct);
                 return TypedResults.NoContent();
             })
+            .WithName("RevokeToken")
             .WithSummary("Revoke a token (system admin, or the token's owner); ?reason= is recorded in the audit trail")
             .ProducesErrors(404);
     }

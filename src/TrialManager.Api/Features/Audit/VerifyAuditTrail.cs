@@ -66,6 +66,7 @@ public static class VerifyAuditTrail
     {
         trial.MapGet("/audit/verify", async (Guid trialId, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new VerifyQuery(trialId), ct)))
+            .WithName("VerifyAuditTrail")
             .WithSummary("Re-compute the trial's audit hash chain: {valid, eventsChecked, firstBrokenEventId}")
             .TrialRead();
         trial.MapPost("/audit/checkpoints", async (Guid trialId, IMediator mediator, CancellationToken ct) =>
@@ -73,10 +74,12 @@ public static class VerifyAuditTrail
                 var checkpoint = await mediator.Send(new CheckpointCommand(trialId), ct);
                 return TypedResults.Created($"/api/v1/trials/{trialId}/audit/checkpoints/{checkpoint.Id}", checkpoint);
             })
+            .WithName("CreateAuditCheckpoint")
             .WithSummary("Record a checkpoint of the chain's head now (monitors, trial managers, system admins)")
             .TrialRead();
         trial.MapGet("/audit/checkpoints", async (Guid trialId, [AsParameters] PageRequest page, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new ListCheckpointsQuery(trialId, page), ct)))
+            .WithName("ListAuditCheckpoints")
             .WithSummary("The chain's checkpoints, oldest first")
             .TrialRead().ProducesErrors(422);
     }

@@ -119,18 +119,22 @@ public static class ManageSchedule
                 var timepoint = await mediator.Send(command with { TrialId = trialId }, ct);
                 return TypedResults.Created($"/api/v1/trials/{trialId}/timepoints/{timepoint.Code}", timepoint);
             })
+            .WithName("CreateTimepoint")
             .WithSummary("Add a timepoint: target offset from baseline and its window (trial manager)")
             .TrialWrite();
         trial.MapGet("/timepoints", async (Guid trialId, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new TimepointsQuery(trialId), ct)))
+            .WithName("ListTimepoints")
             .WithSummary("The trial's timepoints")
             .TrialRead();
         trial.MapPut("/schedule", async (Guid trialId, PutSchedule command, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(command with { TrialId = trialId }, ct)))
+            .WithName("PutSchedule")
             .WithSummary("Replace the schedule: which instruments are due at which timepoint for which participant kind (trial manager)")
             .TrialWrite();
         trial.MapGet("/schedule", async (Guid trialId, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new ScheduleQuery(trialId), ct)))
+            .WithName("GetSchedule")
             .WithSummary("The schedule")
             .TrialRead();
     }
