@@ -39,8 +39,10 @@ internal sealed partial class OpenApiOperations : IOperationFilter
         {
             if (parameter.In == ParameterLocation.Query)
                 parameter.Name = JsonNamingPolicy.CamelCase.ConvertName(parameter.Name!);
-            if (OpenApiVocabulary.Parameters.TryGetValue((route, parameter.Name!), out var words) && parameter.Schema is OpenApiSchema schema)
-                schema.Enum = OpenApiVocabulary.AsEnum(words);
+            if (OpenApiVocabulary.Parameters.TryGetValue((route, parameter.Name!), out var vocabulary))
+                parameter.Schema = vocabulary.Enum is { } words
+                    ? context.SchemaGenerator.GenerateSchema(words, context.SchemaRepository)
+                    : Words(vocabulary.Schema, vocabulary.Words!, context.SchemaRepository);
         }
         if (post)
             operation.Parameters.Add(Header(Idempotency.Header,
@@ -106,6 +108,11 @@ internal sealed partial class OpenApiOperations : IOperationFilter
         if (metadata.OfType<IAuthorizeData>().Any(a => a.Policy == AccessPolicies.SystemAdmin))
             yield return 403;
     }
+
+    private static IOpenApiSchema Words(string id, IReadOnlyList<string> words, SchemaRepository repository) =>
+        repository.Schemas.ContainsKey(id)
+            ? new OpenApiSchemaReference(id)
+            : repository.AddDefinition(id, new OpenApiSchema { Type = JsonSchemaType.String, Enum = OpenApiVocabulary.AsEnum(words) });
 
     private static OpenApiParameter Header(string name, string description, bool required) => new()
     {

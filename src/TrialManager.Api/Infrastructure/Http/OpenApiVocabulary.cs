@@ -69,21 +69,27 @@ internal static class OpenApiVocabulary
             [(typeof(ConsortFlow.Exit), "status")] = Words<ParticipantStatus>(),
         };
 
-    /// <summary>Query and path parameters that take one of a fixed set of words, by (route, parameter).</summary>
-    public static readonly IReadOnlyDictionary<(string Route, string Parameter), IReadOnlyList<string>> Parameters =
-        new Dictionary<(string, string), IReadOnlyList<string>>
+    /// <summary>
+    /// Query and path parameters that take one of a fixed set of words, by (route, parameter): the words are a named
+    /// schema, so that a generated client has one type for them (the C# enum's own where there is one).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<(string Route, string Parameter), ParameterWords> Parameters =
+        new Dictionary<(string, string), ParameterWords>
         {
-            [("api/v1/trials", "status")] = Words<TrialStatus>(),
-            [("api/v1/trials/{trialId}/participants", "status")] = Words<ParticipantStatus>(),
-            [("api/v1/trials/{trialId}/participants", "kind")] = Words<ParticipantKind>(),
-            [("api/v1/trials/{trialId}/reminders", "state")] = Words<FollowUpState>(),
-            [("api/v1/trials/{trialId}/queries", "status")] = QueryStatuses,
-            [("api/v1/trials/{trialId}/audit", "order")] = AuditOrders,
-            [("api/v1/trials/{trialId}/audit/export", "order")] = AuditOrders,
-            [("api/v1/trials/{trialId}/audit/export", "format")] = AuditFormats,
-            [("api/v1/audit/system", "order")] = AuditOrders,
-            [("api/v1/jobs/{jobName}/trigger", "jobName")] = RecurringJobs.Names,
+            [("api/v1/trials", "status")] = new(typeof(TrialStatus)),
+            [("api/v1/trials/{trialId}/participants", "status")] = new(typeof(ParticipantStatus)),
+            [("api/v1/trials/{trialId}/participants", "kind")] = new(typeof(ParticipantKind)),
+            [("api/v1/trials/{trialId}/reminders", "state")] = new(typeof(FollowUpState)),
+            [("api/v1/trials/{trialId}/queries", "status")] = new(null, "QueryStatus", QueryStatuses),
+            [("api/v1/trials/{trialId}/audit", "order")] = new(null, "AuditOrder", AuditOrders),
+            [("api/v1/trials/{trialId}/audit/export", "order")] = new(null, "AuditOrder", AuditOrders),
+            [("api/v1/trials/{trialId}/audit/export", "format")] = new(null, "AuditFormat", AuditFormats),
+            [("api/v1/audit/system", "order")] = new(null, "AuditOrder", AuditOrders),
+            [("api/v1/jobs/{jobName}/trigger", "jobName")] = new(null, "RecurringJobName", RecurringJobs.Names),
         };
+
+    /// <summary>A C# enum (its schema is the enum's), or words under a schema name of their own.</summary>
+    public sealed record ParameterWords(Type? Enum, string Schema = "", IReadOnlyList<string>? Words = null);
 
     /// <summary>
     /// Fields that a handler (not a validator) refuses to do without, by body type. A field that is needed only in
