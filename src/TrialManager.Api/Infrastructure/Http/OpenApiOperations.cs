@@ -1,8 +1,10 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ApiExplorer;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
@@ -54,14 +56,14 @@ internal sealed partial class OpenApiOperations : IOperationFilter
         operation.Responses ??= [];
         var problem = context.SchemaGenerator.GenerateSchema(typeof(ProblemDetails), context.SchemaRepository);
         foreach (var status in Statuses(api, post, metadata))
-            operation.Responses.TryAdd(status.ToString(System.Globalization.CultureInfo.InvariantCulture), new OpenApiResponse
+            operation.Responses.TryAdd(status.ToString(CultureInfo.InvariantCulture), new OpenApiResponse
             {
                 Description = status == 401 ? "Missing, invalid, revoked or expired token" : ProblemExceptionHandler.TitleFor(status),
                 Content = new Dictionary<string, OpenApiMediaType> { ["application/problem+json"] = new() { Schema = problem } },
             });
 
         foreach (var produced in metadata.OfType<IProducesResponseTypeMetadata>().Where(p => p.Type is null || p.Type == typeof(void)))
-            if (operation.Responses.TryGetValue(produced.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture), out var answer)
+            if (operation.Responses.TryGetValue(produced.StatusCode.ToString(CultureInfo.InvariantCulture), out var answer)
                 && answer is OpenApiResponse file)
             {
                 file.Content ??= new Dictionary<string, OpenApiMediaType>();
@@ -81,12 +83,12 @@ internal sealed partial class OpenApiOperations : IOperationFilter
                 response.Headers["Retry-After"] = Described("Seconds to wait before the token's budget allows another request.", JsonSchemaType.Integer);
             if (post && status.StartsWith('2'))
                 response.Headers["Idempotency-Replayed"] = Described("\"true\" when this is the stored answer to an earlier request with the same Idempotency-Key.", JsonSchemaType.String);
-            foreach (var header in metadata.OfType<EndpointDocs.ResponseHeader>().Where(h => h.Status.ToString(System.Globalization.CultureInfo.InvariantCulture) == status))
+            foreach (var header in metadata.OfType<EndpointDocs.ResponseHeader>().Where(h => h.Status.ToString(CultureInfo.InvariantCulture) == status))
                 response.Headers[header.Name] = Described(header.Description, JsonSchemaType.String);
         }
     }
 
-    private static IEnumerable<int> Statuses(Microsoft.AspNetCore.Mvc.ApiExplorer.ApiDescription api, bool post, IList<object> metadata)
+    private static IEnumerable<int> Statuses(ApiDescription api, bool post, IList<object> metadata)
     {
         yield return 401;
         yield return 429;
