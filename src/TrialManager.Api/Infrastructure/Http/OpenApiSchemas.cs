@@ -65,12 +65,14 @@ internal sealed class OpenApiSchemas(IApiDescriptionGroupCollectionProvider apis
     private static void DescribeOutput(OpenApiSchema definition, Type type)
     {
         var required = new HashSet<string>();
+        var withoutNulls = OpenApiVocabulary.WrittenWithoutNulls.Contains(type);
         foreach (var property in RequiredFields.Properties(type))
         {
             var name = JsonNamingPolicy.CamelCase.ConvertName(property.Name);
             if (!definition.Properties!.TryGetValue(name, out var schema))
                 continue;
-            if (property.GetCustomAttribute<JsonIgnoreAttribute>() is { Condition: JsonIgnoreCondition.WhenWritingNull or JsonIgnoreCondition.WhenWritingDefault })
+            if (property.GetCustomAttribute<JsonIgnoreAttribute>() is { Condition: JsonIgnoreCondition.WhenWritingNull or JsonIgnoreCondition.WhenWritingDefault }
+                || (withoutNulls && schema.Type?.HasFlag(JsonSchemaType.Null) == true))
             {
                 if (schema is OpenApiSchema { Type: { } written } optional)
                     optional.Type = written & ~JsonSchemaType.Null;

@@ -106,6 +106,9 @@ internal static class OpenApiVocabulary
         [typeof(ScaleDefinition)] = ["items", "method", "minAnswered"],
     };
 
+    /// <summary>Types the server writes with serializer options that leave null fields out (the canonical scheme settings).</summary>
+    public static readonly IReadOnlySet<Type> WrittenWithoutNulls = new HashSet<Type> { typeof(SchemeDefinition) };
+
     /// <summary>JSON values the server builds or reads without a C# type of their own, by (type, JSON name).</summary>
     public static readonly IReadOnlyDictionary<(Type Type, string Property), Func<OpenApiShapes, IOpenApiSchema>> Shapes =
         new Dictionary<(Type, string), Func<OpenApiShapes, IOpenApiSchema>>
