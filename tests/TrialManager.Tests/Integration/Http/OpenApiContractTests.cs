@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using TrialManager.Api.Infrastructure.Http;
 
 namespace TrialManager.Tests.Integration.Http;
 
@@ -83,6 +84,25 @@ public sealed class OpenApiContractTests : IntegrationTest
             Assert.That(page.Json, Is.TypeOf<JsonObject>(), list);
             Assert.That(page.Json!.AsObject().Select(p => p.Key), Is.EquivalentTo(new[] { "items", "nextCursor" }), list);
         }
+    }
+
+    [Test]
+    public async Task Every_entry_of_the_vocabulary_names_a_field_or_parameter_that_exists()
+    {
+        var document = await OpenApiDocument.ReadAsync(Api);
+        static bool Has(Type type, string field) =>
+            RequiredFields.Properties(type).Any(p => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(p.Name) == field);
+        Assert.Multiple(() =>
+        {
+            foreach (var (type, field) in OpenApiVocabulary.Fields.Keys.Concat(OpenApiVocabulary.Shapes.Keys))
+                Assert.That(Has(type, field), $"{type.Name}.{field}");
+            foreach (var (type, fields) in OpenApiVocabulary.RequiredByHandlers)
+                foreach (var field in fields)
+                    Assert.That(Has(type, field), $"{type.Name}.{field}");
+            foreach (var (route, parameter) in OpenApiVocabulary.Parameters.Keys)
+                Assert.That(Operations(document).Where(o => o.Route == "/" + route)
+                    .SelectMany(o => o.Operation["parameters"]?.AsArray() ?? []).Any(p => p!["name"]!.GetValue<string>() == parameter), $"{route} {parameter}");
+        });
     }
 
     private static IEnumerable<(string Route, string Method, JsonNode Operation)> Operations(JsonNode document) =>
