@@ -16,6 +16,20 @@ if [ -z "${TRIALMANAGER_TEST_ADMIN_CONNECTION:-}" ]; then
   export TRIALMANAGER_TEST_ADMIN_CONNECTION="Host=127.0.0.1;Port=$PGPORT;Database=postgres;Username=trialmanager_test;Password=$password;SSL Mode=Disable"
 fi
 
+# The OpenAPI lint test runs Spectral, installed from the committed lock file (no install scripts: nothing but the registry).
+lint="$repo_root/tests/openapi-lint"
+if ! command -v npm >/dev/null; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "Node.js and npm are needed for the OpenAPI lint. Install them with: sudo apt-get install -y nodejs npm" >&2
+    exit 1
+  fi
+  echo "Installing Node.js and npm with apt..."
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
+if [ ! -d "$lint/node_modules" ] || [ "$lint/package-lock.json" -nt "$lint/node_modules" ]; then
+  npm ci --prefix "$lint" --ignore-scripts --no-audit --no-fund >/dev/null
+fi
+
 results="$repo_root/.test-results"
 rm -rf "$results"
 status=0

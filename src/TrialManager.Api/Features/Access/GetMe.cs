@@ -31,5 +31,6 @@ public static class GetMe
 
     public static void Map(IEndpointRouteBuilder api) =>
         api.MapGet("/me", async (IMediator mediator, CancellationToken ct) => TypedResults.Ok(await mediator.Send(new Query(), ct)))
+            .WithName("GetMe")
             .WithSummary("The caller: user, system role, trial roles and sites");
 }

@@ -3,6 +3,7 @@ using Mediator;
 using TrialManager.Api.Features.Blinding;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Data;
@@ -50,13 +51,13 @@ public static class ManageMembers
         public static TrialPermission Permission => TrialPermission.ManageMembers;
     }
 
-    public sealed record ListQuery(Guid TrialId) : IQuery<IReadOnlyList<MemberView>>, ITrialRequest
+    public sealed record ListQuery(Guid TrialId, PageRequest Page) : IQuery<Page<MemberView>>, ITrialRequest
     {
         public static TrialPermission Permission => TrialPermission.ReadMembers;
     }
 
-    public sealed class Handler(TrialManagerDbContext db, CurrentUser caller, TimeProvider clock)
-        : ICommandHandler<GrantCommand, (MemberView, bool)>, ICommandHandler<RevokeCommand>, IQueryHandler<ListQuery, IReadOnlyList<MemberView>>
+    public sealed class Handler(TrialManagerDbContext db, CurrentUser caller, TimeProvider clock, PagingOptions paging)
+        : ICommandHandler<GrantCommand, (MemberView, bool)>, ICommandHandler<RevokeCommand>, IQueryHandler<ListQuery, Page<MemberView>>
     {
         public async ValueTask<(MemberView, bool)> Handle(GrantCommand command, CancellationToken ct)
         {
@@ -93,10 +94,9 @@ public static class ManageMembers
             return Unit.Value;
         }
 
-        public async ValueTask<IReadOnlyList<MemberView>> Handle(ListQuery query, CancellationToken ct) =>
-            (await db.TrialMemberships.AsNoTracking().Include(m => m.User).Where(m => m.TrialId == query.TrialId)
-                .OrderBy(m => m.Id).ToListAsync(ct))
-            .Select(m => MemberView.Of(m, m.User!.UserName)).ToList();
+        public async ValueTask<Page<MemberView>> Handle(ListQuery query, CancellationToken ct) =>
+            await db.TrialMemberships.AsNoTracking().Include(m => m.User).Where(m => m.TrialId == query.TrialId)
+                .ToPageAsync(query.Page, paging, m => MemberView.Of(m, m.User!.UserName), ct);
     }
 
     public static void Map(RouteGroupBuilder trial)
@@ -107,6 +107,7 @@ public static class ManageMembers
                 var (member, created) = await mediator.Send(command with { TrialId = trialId, UserId = userId }, ct);
                 return created ? TypedResults.Created($"/api/v1/trials/{trialId}/members/{userId}", member) : TypedResults.Ok(member);
             })
+            .WithName("GrantRole")
             .WithSummary("Grant a user their role in the trial (system admin)")
             .TrialWrite();
         trial.MapDelete("/members/{userId:guid}", async (Guid trialId, Guid userId, string? reason, IMediator mediator, CancellationToken ct) =>
@@ -114,11 +115,13 @@ public static class ManageMembers
                 await mediator.Send(new RevokeCommand(trialId, userId, reason), ct);
                 return TypedResults.NoContent();
             })
+            .WithName("RevokeRole")
             .WithSummary("Remove a user's role in the trial (system admin); ?reason= is recorded in the audit trail")
             .TrialRead();
-        trial.MapGet("/members", async (Guid trialId, IMediator mediator, CancellationToken ct) =>
-                TypedResults.Ok(await mediator.Send(new ListQuery(trialId), ct)))
+        trial.MapGet("/members", async (Guid trialId, [AsParameters] PageRequest page, IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new ListQuery(trialId, page), ct)))
+            .WithName("ListMembers")
             .WithSummary("List the trial's members and their roles (trial manager, system admin)")
-            .TrialRead();
+            .TrialRead().ProducesErrors(422);
     }
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using FluentValidation;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
+using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Data;
@@ -34,13 +35,13 @@ public static class ManageTokens
         }
     }
 
-    public sealed record ListQuery(Guid UserId) : IQuery<IReadOnlyList<TokenView>>;
+    public sealed record ListQuery(Guid UserId, PageRequest Page) : IQuery<Page<TokenView>>;
 
     public sealed record RevokeCommand(Guid TokenId, string? Reason) : ICommand, IHasReason;
 
     public sealed class Handler(TrialManagerDbContext db, TimeProvider clock, RandomNumberGenerator random, CurrentUser caller,
-        TokenCache cache)
-        : ICommandHandler<CreateCommand, NewTokenView>, IQueryHandler<ListQuery, IReadOnlyList<TokenView>>, ICommandHandler<RevokeCommand>
+        TokenCache cache, PagingOptions paging)
+        : ICommandHandler<CreateCommand, NewTokenView>, IQueryHandler<ListQuery, Page<TokenView>>, ICommandHandler<RevokeCommand>
     {
         public async ValueTask<NewTokenView> Handle(CreateCommand command, CancellationToken ct)
         {
@@ -57,12 +58,11 @@ public static class ManageTokens
             return new NewTokenView(token.Id, token.UserId, token.Name, token.Prefix, secret, token.CreatedAt, token.ExpiresAt);
         }
 
-        public async ValueTask<IReadOnlyList<TokenView>> Handle(ListQuery query, CancellationToken ct)
+        public async ValueTask<Page<TokenView>> Handle(ListQuery query, CancellationToken ct)
         {
             if (!await db.Users.AnyAsync(u => u.Id == query.UserId, ct))
                 throw ProblemException.NotFound("user");
-            return (await db.ApiTokens.AsNoTracking().Where(t => t.UserId == query.UserId).OrderBy(t => t.Id).ToListAsync(ct))
-                .Select(TokenView.Of).ToList();
+            return await db.ApiTokens.AsNoTracking().Where(t => t.UserId == query.UserId).ToPageAsync(query.Page, paging, TokenView.Of, ct);
         }
 
         /// <summary>Revoking is idempotent; a token that is not the caller's own is invisible to a non-admin.</summary>
@@ -88,18 +88,21 @@ public static class ManageTokens
                 return TypedResults.Created($"/api/v1/tokens/{token.Id}", token);
             })
             .RequireAuthorization(AccessPolicies.SystemAdmin)
+            .WithName("IssueToken")
             .WithSummary("Issue an API token for a user (system admin); the secret is in this answer only")
             .ProducesErrors(400, 403, 404, 413, 415, 422);
-        api.MapGet("/users/{userId:guid}/tokens", async (Guid userId, IMediator mediator, CancellationToken ct) =>
-                TypedResults.Ok(await mediator.Send(new ListQuery(userId), ct)))
+        api.MapGet("/users/{userId:guid}/tokens", async (Guid userId, [AsParameters] PageRequest page, IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new ListQuery(userId, page), ct)))
             .RequireAuthorization(AccessPolicies.SystemAdmin)
+            .WithName("ListTokens")
             .WithSummary("List a user's tokens without their secrets (system admin)")
-            .ProducesErrors(403, 404);
+            .ProducesErrors(403, 404, 422);
         api.MapDelete("/tokens/{tokenId:guid}", async (Guid tokenId, string? reason, IMediator mediator, CancellationToken ct) =>
             {
                 await mediator.Send(new RevokeCommand(tokenId, reason), ct);
                 return TypedResults.NoContent();
             })
+            .WithName("RevokeToken")
             .WithSummary("Revoke a token (system admin, or the token's owner); ?reason= is recorded in the audit trail")
             .ProducesErrors(404);
     }

@@ -64,14 +64,17 @@ public static class ManageUsers
                 var user = await mediator.Send(command, ct);
                 return TypedResults.Created($"/api/v1/users/{user.Id}", user);
             })
+            .WithName("CreateUser")
             .WithSummary("Create a user (system admin)")
             .ProducesErrors(400, 403, 409, 413, 415, 422);
         users.MapGet("/users", async ([AsParameters] PageRequest page, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new ListQuery(page), ct)))
+            .WithName("ListUsers")
             .WithSummary("List users (system admin)")
             .ProducesErrors(403, 422);
         users.MapGet("/users/{userId:guid}", async (Guid userId, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new GetQuery(userId), ct)))
+            .WithName("GetUser")
             .WithSummary("Read a user (system admin)")
             .ProducesErrors(403, 404);
     }

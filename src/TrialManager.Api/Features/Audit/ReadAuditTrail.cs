@@ -103,10 +103,12 @@ public static class ReadAuditTrail
         api.MapGet("/audit/system", async ([AsParameters] Filter filter, [AsParameters] PageRequest page, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new SystemListQuery(filter, page), ct)))
             .RequireAuthorization(AccessPolicies.SystemAdmin)
+            .WithName("ListSystemAuditEvents")
             .WithSummary("The audit trail of users and tokens (system admins)")
             .ProducesErrors(400, 403, 422);
         api.MapGet("/audit/system/verify", async (IMediator mediator, CancellationToken ct) => TypedResults.Ok(await mediator.Send(new SystemVerifyQuery(), ct)))
             .RequireAuthorization(AccessPolicies.SystemAdmin)
+            .WithName("VerifySystemAuditTrail")
             .WithSummary("Re-compute the hash chain of users and tokens (system admins)")
             .ProducesErrors(403);
     }
@@ -115,6 +117,7 @@ public static class ReadAuditTrail
     {
         trial.MapGet("/audit", async (Guid trialId, [AsParameters] Filter filter, [AsParameters] PageRequest page, IMediator mediator,
                     CancellationToken ct) => TypedResults.Ok(await mediator.Send(new ListQuery(trialId, filter, page), ct)))
+            .WithName("ListAuditEvents")
             .WithSummary("The trial's audit trail (monitors, trial managers, system admins)")
             .TrialRead().ProducesErrors(400, 422);
         trial.MapGet("/audit/export", async (Guid trialId, string? format, [AsParameters] Filter filter, IMediator mediator, HttpContext http,
@@ -129,8 +132,9 @@ public static class ReadAuditTrail
                     var events = await mediator.Send(new ExportQuery(trialId, filter), ct);
                     await (jsonLines ? WriteJsonLinesAsync(http, trialId, events, ct) : WriteCsvAsync(http, trialId, events, ct));
                 })
+            .WithName("ExportAuditEvents")
             .WithSummary("Stream the filtered audit trail as CSV (default) or JSON Lines (?format=jsonl)")
-            .Produces(200, contentType: "text/csv").Produces(200, contentType: "application/x-ndjson")
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv", additionalContentTypes: "application/x-ndjson")
             .TrialRead().ProducesErrors(400, 422);
     }
 

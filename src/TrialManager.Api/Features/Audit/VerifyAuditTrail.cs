@@ -2,6 +2,7 @@ using Mediator;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
 using TrialManager.Api.Features.Blinding;
+using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Data;
 using TrialManager.Data.Audit;
@@ -24,7 +25,7 @@ public static class VerifyAuditTrail
         public static TrialPermission Permission => TrialPermission.CheckpointAuditTrail;
     }
 
-    public sealed record ListCheckpointsQuery(Guid TrialId) : IQuery<IReadOnlyList<CheckpointView>>, ITrialRequest
+    public sealed record ListCheckpointsQuery(Guid TrialId, PageRequest Page) : IQuery<Page<CheckpointView>>, ITrialRequest
     {
         public static TrialPermission Permission => TrialPermission.ReadAuditTrail;
     }
@@ -40,9 +41,9 @@ public static class VerifyAuditTrail
 
     public sealed record HeadView(int Strand, long Sequence, string? Hash);
 
-    public sealed class Handler(AuditChainStore store, TrialManagerDbContext db, CallerBlinding blinding)
+    public sealed class Handler(AuditChainStore store, TrialManagerDbContext db, CallerBlinding blinding, PagingOptions paging)
         : IQueryHandler<VerifyQuery, ChainVerification>, IQueryHandler<CheckpointCommand, CheckpointView>,
-            IQueryHandler<ListCheckpointsQuery, IReadOnlyList<CheckpointView>>
+            IQueryHandler<ListCheckpointsQuery, Page<CheckpointView>>
     {
         public async ValueTask<ChainVerification> Handle(VerifyQuery query, CancellationToken ct) => await store.VerifyAsync(query.TrialId, ct);
 
@@ -50,11 +51,11 @@ public static class VerifyAuditTrail
         public async ValueTask<CheckpointView> Handle(CheckpointCommand command, CancellationToken ct) =>
             CheckpointView.Of(await store.CheckpointAsync(command.TrialId, ct), await LegacyAsync(command.TrialId, ct));
 
-        public async ValueTask<IReadOnlyList<CheckpointView>> Handle(ListCheckpointsQuery query, CancellationToken ct)
+        public async ValueTask<Page<CheckpointView>> Handle(ListCheckpointsQuery query, CancellationToken ct)
         {
             var legacy = await LegacyAsync(query.TrialId, ct);
-            return (await db.AuditCheckpoints.AsNoTracking().Where(c => c.ChainId == query.TrialId).OrderBy(c => c.Id).ToListAsync(ct))
-                .Select(c => CheckpointView.Of(c, legacy)).ToList();
+            return await db.AuditCheckpoints.AsNoTracking().Where(c => c.ChainId == query.TrialId)
+                .ToPageAsync(query.Page, paging, c => CheckpointView.Of(c, legacy), ct);
         }
 
         private async Task<LegacyClearValues> LegacyAsync(Guid trialId, CancellationToken ct) =>
@@ -65,6 +66,7 @@ public static class VerifyAuditTrail
     {
         trial.MapGet("/audit/verify", async (Guid trialId, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new VerifyQuery(trialId), ct)))
+            .WithName("VerifyAuditTrail")
             .WithSummary("Re-compute the trial's audit hash chain: {valid, eventsChecked, firstBrokenEventId}")
             .TrialRead();
         trial.MapPost("/audit/checkpoints", async (Guid trialId, IMediator mediator, CancellationToken ct) =>
@@ -72,11 +74,13 @@ public static class VerifyAuditTrail
                 var checkpoint = await mediator.Send(new CheckpointCommand(trialId), ct);
                 return TypedResults.Created($"/api/v1/trials/{trialId}/audit/checkpoints/{checkpoint.Id}", checkpoint);
             })
+            .WithName("CreateAuditCheckpoint")
             .WithSummary("Record a checkpoint of the chain's head now (monitors, trial managers, system admins)")
             .TrialRead();
-        trial.MapGet("/audit/checkpoints", async (Guid trialId, IMediator mediator, CancellationToken ct) =>
-                TypedResults.Ok(await mediator.Send(new ListCheckpointsQuery(trialId), ct)))
-            .WithSummary("The chain's checkpoints")
-            .TrialRead();
+        trial.MapGet("/audit/checkpoints", async (Guid trialId, [AsParameters] PageRequest page, IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new ListCheckpointsQuery(trialId, page), ct)))
+            .WithName("ListAuditCheckpoints")
+            .WithSummary("The chain's checkpoints, oldest first")
+            .TrialRead().ProducesErrors(422);
     }
 }

@@ -75,7 +75,7 @@ public static class ReadExport
     {
         api.MapGet("/exports/{exportId:guid}", async (Guid exportId, TrialManagerDbContext db, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new StatusQuery(exportId) { TrialId = await TrialOfAsync(db, exportId, ct) }, ct)))
-            .WithTags("Exports")
+            .WithName("GetExport")
             .WithSummary("An export's status, progress, row counts, size, SHA-256 and expiry")
             .TrialRead();
         api.MapGet("/exports/{exportId:guid}/file", async (Guid exportId, TrialManagerDbContext db, IMediator mediator, CancellationToken ct) =>
@@ -83,9 +83,9 @@ public static class ReadExport
                 var file = await mediator.Send(new FileQuery(exportId) { TrialId = await TrialOfAsync(db, exportId, ct) }, ct);
                 return TypedResults.Stream(file.Content, file.ContentType, file.FileName);
             })
-            .WithTags("Exports")
+            .WithName("GetExportFile")
             .WithSummary("The export's file (application/zip for csv, application/xml for odm); 410 once it has expired")
-            .Produces(StatusCodes.Status200OK, contentType: "application/zip")
+            .Produces(StatusCodes.Status200OK, contentType: "application/zip", additionalContentTypes: "application/xml")
             .TrialRead().ProducesErrors(409, 410);
     }
 }

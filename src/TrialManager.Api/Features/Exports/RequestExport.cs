@@ -105,7 +105,8 @@ public static class RequestExport
                 jobs.Enqueue<ExportJob>(job => job.RunAsync(export.Id, null, CancellationToken.None));
                 return TypedResults.Accepted($"/api/v1/exports/{export.Id}", export);
             })
-            .WithTags("Exports")
+            .WithName("RequestExport")
             .WithSummary("Request an extract (csv or odm), written by a background job; blinded for blinded roles whatever they ask")
-            .TrialWrite();
+            .TrialWrite()
+            .SetsHeader(StatusCodes.Status202Accepted, "Location", "The export's status, to poll until it has succeeded.");
 }

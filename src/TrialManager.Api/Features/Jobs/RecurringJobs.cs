@@ -41,7 +41,7 @@ public static class RecurringJobs
     public static void Map(IEndpointRouteBuilder api) =>
         api.MapPost("/jobs/{jobName}/trigger", Trigger)
             .RequireAuthorization(AccessPolicies.SystemAdmin)
-            .WithTags("Jobs")
+            .WithName("TriggerJob")
             .WithSummary("Runs a recurring job now (follow-up-reminders, audit-checkpoint, export-cleanup)");
 
     private static Accepted<Triggered> Trigger(string jobName, IRecurringJobManagerV2 jobs)

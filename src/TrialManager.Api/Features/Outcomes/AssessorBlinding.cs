@@ -107,6 +107,7 @@ public static class AssessorBlinding
                 var guess = await mediator.Send(new Guess(body.TimepointCode, body.Guess, body.Confidence) { TrialId = trialId, ParticipantId = participantId }, ct);
                 return TypedResults.Created($"/api/v1/trials/{trialId}/participants/{participantId}/blinding-guesses/{guess.Id}", guess);
             })
+            .WithName("RecordBlindingGuess")
             .WithSummary("Record the assessor's guess of the participant's arm after a follow-up assessment (researcher)")
             .TrialWrite();
         trial.MapPost("/blinding-breaches", async (Guid trialId, Breach command, IMediator mediator, CancellationToken ct) =>
@@ -114,6 +115,7 @@ public static class AssessorBlinding
                 var breach = await mediator.Send(command with { TrialId = trialId }, ct);
                 return TypedResults.Created($"/api/v1/trials/{trialId}/blinding-breaches/{breach.Id}", breach);
             })
+            .WithName("ReportBlindingBreach")
             .WithSummary("Report a breach of the assessor's blind (researcher)")
             .TrialWrite();
     }

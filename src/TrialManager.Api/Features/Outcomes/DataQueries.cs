@@ -289,31 +289,37 @@ public static class DataQueries
                 var query = await mediator.Send(command with { TrialId = trialId }, ct);
                 return TypedResults.Created($"/api/v1/trials/{trialId}/queries/{query.Id}", query);
             })
+            .WithName("RaiseQuery")
             .WithSummary("Raise a data query on an assessment or one item (monitor)")
             .TrialWrite();
         trial.MapGet("/queries", async (Guid trialId, string? status, Guid? assessmentId, Guid? siteId, int? olderThanDays,
                     IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new ListQuery(trialId, status, assessmentId, siteId, olderThanDays), ct)))
+            .WithName("ListQueries")
             .WithSummary("Data queries, oldest first (filter by status open|answered|closed, assessmentId, siteId, olderThanDays)")
             .TrialRead();
         trial.MapPost("/queries/{queryId:guid}/answers", async (Guid trialId, Guid queryId, Answer command, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(command with { TrialId = trialId, QueryId = queryId }, ct)))
+            .WithName("AnswerQuery")
             .WithSummary("Answer a query, optionally correcting the item (researcher, trial manager)")
             .TrialWrite();
         trial.MapPost("/queries/{queryId:guid}/close", async (Guid trialId, Guid queryId,
                 [Microsoft.AspNetCore.Mvc.FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] Close? command,
                 IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send((command ?? new Close(null)) with { TrialId = trialId, QueryId = queryId }, ct)))
+            .WithName("CloseQuery")
             .WithSummary("Close a query (monitor)")
             .TrialWrite();
         trial.MapPost("/queries/{queryId:guid}/reopen", async (Guid trialId, Guid queryId,
                 [Microsoft.AspNetCore.Mvc.FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] Reopen? command,
                 IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send((command ?? new Reopen(null)) with { TrialId = trialId, QueryId = queryId }, ct)))
+            .WithName("ReopenQuery")
             .WithSummary("Re-open an answered or closed query (monitor); the note is recorded as the reason")
             .TrialWrite();
         trial.MapPost("/assessments/{assessmentId:guid}/verification", async (Guid trialId, Guid assessmentId, Verify command, IMediator mediator,
                     CancellationToken ct) => TypedResults.Ok(await mediator.Send(command with { TrialId = trialId, AssessmentId = assessmentId }, ct)))
+            .WithName("VerifyAssessment")
             .WithSummary("Source-data verification: {verified: true}, or {discrepancy: {itemCode?, question}} which raises a query (monitor)")
             .TrialWrite();
     }

@@ -94,6 +94,7 @@ public static class ManageInstruments
 
     public static void MapLibrary(IEndpointRouteBuilder api) =>
         api.MapGet("/instrument-library", async (IMediator mediator, CancellationToken ct) => TypedResults.Ok(await mediator.Send(new LibraryQuery(), ct)))
+            .WithName("ListLibraryInstruments")
             .WithSummary("The shipped outcome measures (the REFOCUS pack)");
 
     public static void Map(RouteGroupBuilder trial)
@@ -106,14 +107,17 @@ public static class ManageInstruments
                     ? TypedResults.Created($"/api/v1/trials/{trialId}/instruments/{view.Code}?version={view.Version}", view)
                     : TypedResults.Ok(view);
             })
+            .WithName("PublishInstrument")
             .WithSummary("Publish an instrument (a full definition or {fromLibrary}); a changed definition becomes a new version")
             .TrialWrite();
         trial.MapGet("/instruments", async (Guid trialId, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new ListQuery(trialId), ct)))
+            .WithName("ListInstruments")
             .WithSummary("The trial's instruments, latest versions")
             .TrialRead();
         trial.MapGet("/instruments/{code}", async (Guid trialId, string code, int? version, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new GetQuery(trialId, code, version), ct)))
+            .WithName("GetInstrument")
             .WithSummary("An instrument, latest version or ?version=")
             .TrialRead();
     }

@@ -2,6 +2,7 @@ using FluentValidation;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
+using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Data;
@@ -58,7 +59,7 @@ public static class ManageSchedule
         public static TrialPermission Permission => TrialPermission.DesignOutcomes;
     }
 
-    public sealed record TimepointsQuery(Guid TrialId) : IQuery<IReadOnlyList<TimepointView>>, ITrialRequest
+    public sealed record TimepointsQuery(Guid TrialId) : IQuery<Page<TimepointView>>, ITrialRequest
     {
         public static TrialPermission Permission => TrialPermission.ReadOutcomeDesign;
     }
@@ -70,7 +71,7 @@ public static class ManageSchedule
 
     public sealed class Handler(TrialManagerDbContext db, TimeProvider clock)
         : ICommandHandler<CreateTimepoint, TimepointView>, ICommandHandler<PutSchedule, ScheduleView>,
-            IQueryHandler<TimepointsQuery, IReadOnlyList<TimepointView>>, IQueryHandler<ScheduleQuery, ScheduleView>
+            IQueryHandler<TimepointsQuery, Page<TimepointView>>, IQueryHandler<ScheduleQuery, ScheduleView>
     {
         public ValueTask<TimepointView> Handle(CreateTimepoint command, CancellationToken ct)
         {
@@ -112,9 +113,10 @@ public static class ManageSchedule
             return new ScheduleView(entries.Select(e => new ScheduleEntryView(e.TimepointCode!, e.InstrumentCode!, e.ParticipantKind!)).ToList());
         }
 
-        public async ValueTask<IReadOnlyList<TimepointView>> Handle(TimepointsQuery query, CancellationToken ct) =>
-            (await db.Timepoints.AsNoTracking().Where(t => t.TrialId == query.TrialId).OrderBy(t => t.OffsetDays).ToListAsync(ct))
-            .Select(TimepointView.Of).ToList();
+        /// <summary>A trial has a handful of timepoints: one page, in the order of the schedule (by offset), never a next one.</summary>
+        public async ValueTask<Page<TimepointView>> Handle(TimepointsQuery query, CancellationToken ct) =>
+            new((await db.Timepoints.AsNoTracking().Where(t => t.TrialId == query.TrialId).OrderBy(t => t.OffsetDays).ToListAsync(ct))
+                .Select(TimepointView.Of).ToList(), null);
 
         public async ValueTask<ScheduleView> Handle(ScheduleQuery query, CancellationToken ct) =>
             new((await db.ScheduleEntries.AsNoTracking().Where(e => e.TrialId == query.TrialId).OrderBy(e => e.Position).ToListAsync(ct))
@@ -128,18 +130,22 @@ public static class ManageSchedule
                 var timepoint = await mediator.Send(command with { TrialId = trialId }, ct);
                 return TypedResults.Created($"/api/v1/trials/{trialId}/timepoints/{timepoint.Code}", timepoint);
             })
+            .WithName("CreateTimepoint")
             .WithSummary("Add a timepoint: target offset from baseline and its window (trial manager)")
             .TrialWrite();
         trial.MapGet("/timepoints", async (Guid trialId, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new TimepointsQuery(trialId), ct)))
+            .WithName("ListTimepoints")
             .WithSummary("The trial's timepoints")
             .TrialRead();
         trial.MapPut("/schedule", async (Guid trialId, PutSchedule command, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(command with { TrialId = trialId }, ct)))
+            .WithName("PutSchedule")
             .WithSummary("Replace the schedule: which instruments are due at which timepoint for which participant kind (trial manager)")
             .TrialWrite();
         trial.MapGet("/schedule", async (Guid trialId, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new ScheduleQuery(trialId), ct)))
+            .WithName("GetSchedule")
             .WithSummary("The schedule")
             .TrialRead();
     }

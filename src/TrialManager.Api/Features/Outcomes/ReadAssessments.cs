@@ -31,6 +31,7 @@ public static class ReadAssessments
     public static void Map(RouteGroupBuilder trial) =>
         trial.MapGet("/participants/{participantId:guid}/assessments", async (Guid trialId, Guid participantId, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new Query(trialId, participantId), ct)))
+            .WithName("ListAssessments")
             .WithSummary("A participant's assessments with scores and status")
             .TrialRead();
 }

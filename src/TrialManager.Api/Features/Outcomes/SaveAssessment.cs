@@ -156,7 +156,11 @@ public static class SaveAssessment
                         ? TypedResults.Created($"/api/v1/trials/{trialId}/participants/{participantId}/assessments/{timepointCode}/{instrumentCode}", view)
                         : TypedResults.Ok(view);
                 })
+            .WithName("SaveAssessment")
             .WithSummary("Save an assessment: answers, status, date; the server validates and scores (If-Match with the ETag to change one)")
-            .TrialWrite().ProducesErrors(412, 428);
+            .TrialWrite().ProducesErrors(412, 428)
+            .ReadsHeader("If-Match", "The ETag the assessment was read with; needed to change an existing assessment (428 without it, 412 when it has changed since).")
+            .SetsHeader(StatusCodes.Status200OK, "ETag", "The saved assessment's version, for the next If-Match.")
+            .SetsHeader(StatusCodes.Status201Created, "ETag", "The saved assessment's version, for the next If-Match.");
     }
 }

@@ -69,6 +69,7 @@ public static class EnrolParticipant
                 var participant = await mediator.Send(command with { TrialId = trialId }, ct);
                 return TypedResults.Created($"/api/v1/trials/{trialId}/participants/{participant.Id}", participant);
             })
+            .WithName("EnrolParticipant")
             .WithSummary("Enrol a participant (researcher at the cluster's site, or trial manager)")
             .TrialWrite();
 

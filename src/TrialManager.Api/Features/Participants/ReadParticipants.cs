@@ -58,10 +58,12 @@ public static class ReadParticipants
     {
         trial.MapGet("/participants", async (Guid trialId, [AsParameters] Filter filter, [AsParameters] PageRequest page, IMediator mediator,
                     CancellationToken ct) => TypedResults.Ok(await mediator.Send(new ListQuery(trialId, filter, page), ct)))
+            .WithName("ListParticipants")
             .WithSummary("List participants (filter by site, cluster, status, kind)")
             .TrialRead().ProducesErrors(400, 422);
         trial.MapGet("/participants/{participantId:guid}", async (Guid trialId, Guid participantId, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new GetQuery(trialId, participantId), ct)))
+            .WithName("GetParticipant")
             .WithSummary("Read a participant with its status history")
             .TrialRead();
     }

@@ -91,6 +91,7 @@ public static class UpdateParticipant
     public static void Map(RouteGroupBuilder trial) =>
         trial.MapPatch("/participants/{participantId:guid}", async (Guid trialId, Guid participantId, Command command, IMediator mediator,
                     CancellationToken ct) => TypedResults.Ok(await mediator.Send(command with { TrialId = trialId, ParticipantId = participantId }, ct)))
+            .WithName("UpdateParticipant")
             .WithSummary("Correct a participant or change their status (a status change needs a reason)")
             .TrialWrite();
 }

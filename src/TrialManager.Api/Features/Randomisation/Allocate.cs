@@ -122,6 +122,7 @@ public static class Allocate
                 var allocated = await mediator.Send(command with { TrialId = trialId }, ct);
                 return TypedResults.Created($"/api/v1/trials/{trialId}/randomisation/allocations", allocated);
             })
+            .WithName("Allocate")
             .WithSummary("Allocate a cluster ({clusterId}) or, for constrained randomisation, clusters at once ({clusterIds}) (trial manager)")
             .TrialWrite();
 }

@@ -52,10 +52,12 @@ public static class DefineScheme
     {
         trial.MapPut("/randomisation/scheme", async (Guid trialId, SchemeBody body, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new Command(trialId, body), ct)))
+            .WithName("DefineScheme")
             .WithSummary("Draft the randomisation scheme: method and settings (trial manager)")
             .TrialWrite();
         trial.MapGet("/randomisation/scheme", async (Guid trialId, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new Query(trialId), ct)))
+            .WithName("GetScheme")
             .WithSummary("The randomisation scheme's design, status and commitment (never its seed)")
             .TrialRead();
     }

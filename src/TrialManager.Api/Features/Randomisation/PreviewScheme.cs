@@ -59,6 +59,7 @@ public static class PreviewScheme
         trial.MapPost("/randomisation/preview", async (Guid trialId,
                 [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] SchemeBody? body,
                 IMediator mediator, CancellationToken ct) => TypedResults.Ok(await mediator.Send(new Query(trialId, body), ct)))
+            .WithName("PreviewScheme")
             .WithSummary("Diagnostics of a constrained scheme (the body, or the draft) without allocating")
             .TrialRead().ProducesErrors(400, 409, 422);
 }

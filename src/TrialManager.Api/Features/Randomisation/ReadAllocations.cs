@@ -63,10 +63,12 @@ public static class ReadAllocations
     {
         trial.MapGet("/randomisation/allocations", async (Guid trialId, [AsParameters] PageRequest page, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new ListQuery(trialId, page), ct)))
+            .WithName("ListAllocations")
             .WithSummary("The allocations (trial manager, unblinded statistician, users unblinded for the whole trial); every read is audited")
             .TrialRead().ProducesErrors(422);
         trial.MapGet("/randomisation/reveal", async (Guid trialId, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new RevealQuery(trialId), ct)))
+            .WithName("RevealScheme")
             .WithSummary("After database lock: the sealed canonical text, seed and sequences, to check the commitment and replay")
             .TrialRead().ProducesErrors(409);
     }

@@ -120,6 +120,7 @@ public static class SealScheme
     public static void Map(RouteGroupBuilder trial) =>
         trial.MapPost("/randomisation/scheme/seal", async (Guid trialId, [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] Body? body,
                 IMediator mediator, CancellationToken ct) => TypedResults.Ok(await mediator.Send(new Command(trialId, body?.Reason), ct)))
+            .WithName("SealScheme")
             .WithSummary("Seal the scheme: returns the SHA-256 commitment over its canonical text, seed and sequences (trial manager)")
             .TrialWrite();
 }

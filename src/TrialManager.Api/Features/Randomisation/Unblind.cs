@@ -98,6 +98,7 @@ public static class Unblind
                 var unblinding = await mediator.Send(command with { TrialId = trialId }, ct);
                 return TypedResults.Created($"/api/v1/trials/{trialId}/unblindings/{unblinding.Id}", unblinding);
             })
+            .WithName("Unblind")
             .WithSummary("Record an unblinding: {clusterId or participantId, userId?, reason} (trial manager)")
             .TrialWrite();
 }

@@ -106,6 +106,7 @@ public static class ReadReminders
     public static void Map(RouteGroupBuilder trial) =>
         trial.MapGet("/reminders", async (Guid trialId, [AsParameters] Filter filter, [AsParameters] PageRequest page, IMediator mediator,
                     CancellationToken ct) => TypedResults.Ok(await mediator.Send(new Query(trialId, filter, page), ct)))
+            .WithName("ListReminders")
             .WithSummary("Follow-ups by state at the caller's sites: not-yet, upcoming, open, closing, overdue, done, not-due (no arm)")
             .TrialRead().ProducesErrors(400, 422);
 }

@@ -102,10 +102,12 @@ public static class TrialReports
     {
         trial.MapGet("/reports/consort", async (Guid trialId, string? primaryInstrument, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new ConsortQuery(trialId, primaryInstrument), ct)))
+            .WithName("GetConsortReport")
             .WithSummary("CONSORT flow for a cluster trial: per arm for unblinded readers, pooled for everyone else")
             .TrialRead();
         trial.MapGet("/reports/blinding", async (Guid trialId, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new BlindingQuery(trialId), ct)))
+            .WithName("GetBlindingReport")
             .WithSummary("Assessor blinding: counts; after lock, for unblinded readers, guesses against true arms and Bang's index")
             .TrialRead();
     }

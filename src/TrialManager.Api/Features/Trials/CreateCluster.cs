@@ -58,6 +58,7 @@ public static class CreateCluster
                 var cluster = await mediator.Send(command with { TrialId = trialId }, ct);
                 return TypedResults.Created($"/api/v1/trials/{trialId}/clusters/{cluster.Id}", cluster);
             })
+            .WithName("CreateCluster")
             .WithSummary("Add a cluster (team) with its covariates (trial manager)")
             .TrialWrite();
 }

@@ -46,6 +46,7 @@ public static class CreateSite
                 var site = await mediator.Send(command with { TrialId = trialId }, ct);
                 return TypedResults.Created($"/api/v1/trials/{trialId}/sites/{site.Id}", site);
             })
+            .WithName("CreateSite")
             .WithSummary("Add a site (trial manager)")
             .TrialWrite();
 }

@@ -58,6 +58,7 @@ public static class CreateTrial
                 return TypedResults.Created($"/api/v1/trials/{trial.Id}", trial);
             })
             .RequireAuthorization(AccessPolicies.SystemAdmin)
+            .WithName("CreateTrial")
             .WithSummary("Create a trial (system admin)")
             .ProducesErrors(400, 403, 409, 413, 415, 422);
 }

@@ -22,6 +22,7 @@ public static class GetTrial
     public static void Map(IEndpointRouteBuilder api) =>
         api.MapGet("/trials/{trialId:guid}", async (Guid trialId, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new Query(trialId), ct)))
+            .WithName("GetTrial")
             .WithSummary("Read a trial")
             .TrialRead();
 }

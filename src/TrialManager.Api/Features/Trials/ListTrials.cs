@@ -29,6 +29,7 @@ public static class ListTrials
     public static void Map(IEndpointRouteBuilder api) =>
         api.MapGet("/trials", async (string? status, [AsParameters] PageRequest page, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new Query(QueryWords.Parse<TrialStatus>(status, "status"), page), ct)))
+            .WithName("ListTrials")
             .WithSummary("List the trials visible to the caller")
             .ProducesErrors(400, 422);
 }

@@ -56,10 +56,12 @@ public static class ReadClusters
     {
         trial.MapGet("/clusters", async (Guid trialId, Guid? siteId, [AsParameters] PageRequest page, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new ListQuery(trialId, siteId, page), ct)))
+            .WithName("ListClusters")
             .WithSummary("List clusters (a researcher sees their own sites' clusters)")
             .TrialRead().ProducesErrors(422);
         trial.MapGet("/clusters/{clusterId:guid}", async (Guid trialId, Guid clusterId, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new GetQuery(trialId, clusterId), ct)))
+            .WithName("GetCluster")
             .WithSummary("Read a cluster")
             .TrialRead();
     }

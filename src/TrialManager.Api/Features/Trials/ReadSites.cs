@@ -36,10 +36,12 @@ public static class ReadSites
     {
         trial.MapGet("/sites", async (Guid trialId, [AsParameters] PageRequest page, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new ListQuery(trialId, page), ct)))
+            .WithName("ListSites")
             .WithSummary("List the trial's sites")
             .TrialRead().ProducesErrors(422);
         trial.MapGet("/sites/{siteId:guid}", async (Guid trialId, Guid siteId, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new GetQuery(trialId, siteId), ct)))
+            .WithName("GetSite")
             .WithSummary("Read a site")
             .TrialRead();
     }

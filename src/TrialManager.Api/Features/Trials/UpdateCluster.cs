@@ -67,6 +67,7 @@ public static class UpdateCluster
     public static void Map(RouteGroupBuilder trial) =>
         trial.MapPatch("/clusters/{clusterId:guid}", async (Guid trialId, Guid clusterId, Command command, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(command with { TrialId = trialId, ClusterId = clusterId }, ct)))
+            .WithName("UpdateCluster")
             .WithSummary("Correct a cluster (trial manager)")
             .TrialWrite();
 }

@@ -47,6 +47,7 @@ public static class UpdateSite
     public static void Map(RouteGroupBuilder trial) =>
         trial.MapPatch("/sites/{siteId:guid}", async (Guid trialId, Guid siteId, Command command, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(command with { TrialId = trialId, SiteId = siteId }, ct)))
+            .WithName("UpdateSite")
             .WithSummary("Rename a site (trial manager)")
             .TrialWrite();
 }

@@ -100,6 +100,7 @@ public static class UpdateTrial
     public static void Map(IEndpointRouteBuilder api) =>
         api.MapPatch("/trials/{trialId:guid}", async (Guid trialId, Command command, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(command with { TrialId = trialId }, ct)))
+            .WithName("UpdateTrial")
             .WithSummary("Update a trial or move its status one step forward (trial manager)")
             .TrialWrite();
 }

@@ -4,6 +4,12 @@ namespace TrialManager.Api.Infrastructure.Http;
 
 public static class EndpointDocs
 {
+    /// <summary>A header an endpoint reads, for the OpenAPI document.</summary>
+    public sealed record RequestHeader(string Name, string Description, bool Required);
+
+    /// <summary>A header an endpoint sets on one of its answers, for the OpenAPI document.</summary>
+    public sealed record ResponseHeader(int Status, string Name, string Description);
+
     /// <summary>Documents the problem-details answers an endpoint can give besides the ones every route shares.</summary>
     public static RouteHandlerBuilder ProducesErrors(this RouteHandlerBuilder endpoint, params int[] statuses)
     {
@@ -18,4 +24,10 @@ public static class EndpointDocs
     /// <summary>Trial writes add the body's problems (400, 413, 415, 422) and 409 for duplicates or a locked trial.</summary>
     public static RouteHandlerBuilder TrialWrite(this RouteHandlerBuilder endpoint) =>
         endpoint.ProducesErrors(400, 403, 404, 409, 413, 415, 422);
+
+    public static RouteHandlerBuilder ReadsHeader(this RouteHandlerBuilder endpoint, string name, string description, bool required = false) =>
+        endpoint.WithMetadata(new RequestHeader(name, description, required));
+
+    public static RouteHandlerBuilder SetsHeader(this RouteHandlerBuilder endpoint, int status, string name, string description) =>
+        endpoint.WithMetadata(new ResponseHeader(status, name, description));
 }

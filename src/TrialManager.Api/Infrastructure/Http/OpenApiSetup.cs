@@ -1,4 +1,5 @@
-using Microsoft.AspNetCore.Mvc;
+using System.Reflection;
+using System.Text.Json.Nodes;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
@@ -7,6 +8,23 @@ namespace TrialManager.Api.Infrastructure.Http;
 public static class OpenApiSetup
 {
     public const string BearerScheme = "bearer";
+
+    private const string FeaturesNamespace = "TrialManager.Api.Features.";
+
+    /// <summary>One tag per feature folder, in the order a trial meets them.</summary>
+    private static readonly IReadOnlyDictionary<string, string> Features = new Dictionary<string, string>
+    {
+        ["Access"] = "Users, API tokens, the caller and their trial roles.",
+        ["Trials"] = "Trials, their arms and status, sites and clusters with covariates.",
+        ["Participants"] = "Enrolment, corrections and status changes of participants.",
+        ["Randomisation"] = "The scheme, its seal and preview, allocations, the reveal after lock, and unblindings.",
+        ["Outcomes"] = "Instruments, timepoints and schedule, assessments, data queries, source-data verification and assessor blinding.",
+        ["Reminders"] = "Follow-ups due at the caller's sites.",
+        ["Reports"] = "CONSORT flow and assessor blinding.",
+        ["Exports"] = "Extracts for statisticians (CSV or CDISC ODM), written by a background job.",
+        ["Audit"] = "The hash-chained audit trail: reading, streaming, verifying and checkpointing it.",
+        ["Jobs"] = "Running a recurring job now.",
+    };
 
     public static IServiceCollection AddTrialManagerOpenApi(this IServiceCollection services)
     {
@@ -17,7 +35,10 @@ public static class OpenApiSetup
             {
                 Title = "TrialManager API",
                 Version = "v1",
-                Description = "Data management for cluster randomised controlled trials. Authenticate with `Authorization: Bearer <api token>`.",
+                Description = "Data management for cluster randomised controlled trials. Authenticate with `Authorization: Bearer <api token>`. " +
+                    "Every answer carries `X-Request-Id`; a request may bring its own (1 to 64 of letters, digits and `._:-`), which the " +
+                    "audit trail then records. Errors are RFC 9457 problem details. Lists answer `{items, nextCursor}`; pass `nextCursor` " +
+                    "as `cursor` for the next page.",
             });
             options.AddSecurityDefinition(BearerScheme, new OpenApiSecurityScheme
             {
@@ -25,28 +46,69 @@ public static class OpenApiSetup
                 Scheme = BearerScheme,
                 Description = "An API token issued by POST /api/v1/users/{userId}/tokens.",
             });
-            options.OperationFilter<SharedResponsesFilter>();
-            options.CustomSchemaIds(type => (type.FullName ?? type.Name).Replace("TrialManager.Api.Features.", "").Replace('+', '.'));
+            options.SupportNonNullableReferenceTypes();
+            options.CustomSchemaIds(SchemaId);
+            options.TagActionsBy(api => [FeatureOf(api.TryGetMethodInfo(out var method) ? method : null, api.RelativePath)]);
+            options.MapType<JsonNode>(() => OpenApiShapes.AnyJson("Any JSON value."));
+            options.SchemaFilter<OpenApiSchemas>();
+            options.OperationFilter<OpenApiOperations>();
+            options.DocumentFilter<FeatureTags>();
         });
         return services;
     }
 
-    /// <summary>Every API route needs the bearer token and can answer 401, 429 and 500 with problem details.</summary>
-    private sealed class SharedResponsesFilter : IOperationFilter
+    /// <summary>The feature folder of the code that maps an operation: `Features/Trials/CreateTrial.cs` is "Trials".</summary>
+    private static string FeatureOf(MethodInfo? handler, string? route)
     {
-        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        var type = handler?.DeclaringType;
+        while (type?.DeclaringType is not null)
+            type = type.DeclaringType;
+        var ns = type?.Namespace ?? "";
+        if (!ns.StartsWith(FeaturesNamespace, StringComparison.Ordinal))
+            throw new InvalidOperationException($"The operation {route} is not mapped from a feature folder, so it has no tag.");
+        return ns[FeaturesNamespace.Length..].Split('.')[0];
+    }
+
+    /// <summary>
+    /// Names a client generator can use as class names: a nested type is named with its use case ("CreateTrialCommand"),
+    /// a word they share said once ("GetMe" + "MeView" is "GetMeView"), and a page by what it holds ("TrialViewPage").
+    /// </summary>
+    private static string SchemaId(Type type)
+    {
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Page<>))
+            return SchemaId(type.GetGenericArguments()[0]) + "Page";
+        var name = type.Name;
+        for (var outer = type.DeclaringType; outer is not null; outer = outer.DeclaringType)
+            name = Join(outer.Name, name);
+        return name;
+    }
+
+    private static string Join(string outer, string inner)
+    {
+        var (a, b) = (Words(outer), Words(inner));
+        var shared = Enumerable.Range(1, Math.Min(a.Count, b.Count)).LastOrDefault(n => a.TakeLast(n).SequenceEqual(b.Take(n)));
+        return string.Concat(a.Concat(b.Skip(shared)));
+    }
+
+    private static List<string> Words(string name) =>
+        System.Text.RegularExpressions.Regex.Split(name, "(?<=[a-z0-9])(?=[A-Z])").ToList();
+
+    /// <summary>The tags with what each holds, and the headers every answer shares.</summary>
+    private sealed class FeatureTags : IDocumentFilter
+    {
+        public void Apply(OpenApiDocument document, DocumentFilterContext context)
         {
-            if (context.ApiDescription.RelativePath?.StartsWith("api/", StringComparison.Ordinal) != true)
-                return;
-            operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] }];
-            var problem = context.SchemaGenerator.GenerateSchema(typeof(ProblemDetails), context.SchemaRepository);
-            operation.Responses ??= [];
-            foreach (var (status, description) in new[] { ("401", "Missing, invalid, revoked or expired token"), ("429", "Rate limit reached (see Retry-After)"), ("500", "Unexpected error") })
-                operation.Responses.TryAdd(status, new OpenApiResponse
-                {
-                    Description = description,
-                    Content = new Dictionary<string, OpenApiMediaType> { ["application/problem+json"] = new() { Schema = problem } },
-                });
+            var used = document.Paths.Values.SelectMany(p => p.Operations?.Values.AsEnumerable() ?? [])
+                .SelectMany(o => o.Tags ?? new HashSet<OpenApiTagReference>()).Select(t => t.Name).ToHashSet();
+            document.Tags = new HashSet<OpenApiTag>(Features.Where(f => used.Contains(f.Key))
+                .Select(f => new OpenApiTag { Name = f.Key, Description = f.Value }));
+            document.Components ??= new OpenApiComponents();
+            document.Components.Headers ??= new Dictionary<string, IOpenApiHeader>();
+            document.Components.Headers[OpenApiOperations.RequestIdHeader] = new OpenApiHeader
+            {
+                Description = "The request's id: the caller's own when it sent an acceptable one, else the server's. The audit trail records it.",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+            };
         }
     }
 }

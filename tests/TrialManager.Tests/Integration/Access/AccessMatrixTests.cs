@@ -52,6 +52,7 @@ public sealed class AccessMatrixTests : IntegrationTest
         var row = AccessMatrix.Rows.Single(r => r.Route == route);
         var world = await NewTrialAsync();
         var tokens = await TokensAsync(world);
+        var documented = await DocumentedStatusesAsync(route);
         var mismatches = new List<string>();
         foreach (var caller in Everyone)
         {
@@ -60,17 +61,30 @@ public sealed class AccessMatrixTests : IntegrationTest
             var expected = row.Expected(caller);
             if (response.Code != expected)
                 mismatches.Add($"{caller}: expected {expected}, got {response}");
+            if (documented is not null && !documented.Contains(response.Code.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+                mismatches.Add($"{caller}: {response.Code} is not among the statuses the OpenAPI document gives ({string.Join(", ", documented)})");
             if (response.Code >= 400)
                 Assert.That(response.ContentType, Is.EqualTo("application/problem+json"), $"{caller}: {response}");
         }
         Assert.That(mismatches, Is.Empty);
     }
 
+    /// <summary>The statuses the OpenAPI document gives for an API route ("GET /api/v1/trials/{trialId:guid}"); null for other routes.</summary>
+    private async Task<HashSet<string>?> DocumentedStatusesAsync(string route)
+    {
+        var (method, pattern) = (route.Split(' ')[0].ToLowerInvariant(), route.Split(' ')[1]);
+        if (!pattern.StartsWith("/api/", StringComparison.Ordinal))
+            return null;
+        var document = (await Api.Get("/swagger/v1/swagger.json")).Json!;
+        var path = System.Text.RegularExpressions.Regex.Replace(pattern, @"\{(\w+):[^}]*\}", "{$1}");
+        return document["paths"]![path]![method]!["responses"]!.AsObject().Select(r => r.Key).ToHashSet();
+    }
+
     private async Task<Dictionary<Caller, string?>> TokensAsync(TrialWorld world)
     {
         var (_, revoked) = await TrialWorld.NewUserAsync(Api, "revoked");
         var revokedId = (await Api.Get("/me", revoked)).Id;
-        var tokenId = (await Api.Get($"/users/{revokedId}/tokens", Admin)).Json!.AsArray()[0]!["id"]!.GetValue<Guid>();
+        var tokenId = (await Api.Get($"/users/{revokedId}/tokens", Admin))["items"].AsArray()[0]!["id"]!.GetValue<Guid>();
         await TrialWorld.Expect(System.Net.HttpStatusCode.NoContent, Api.Delete($"/tokens/{tokenId}", Admin));
         var (expiredUser, expired) = await TrialWorld.NewUserAsync(Api, "expired");
         await Db.ScalarAsync<int>("UPDATE api_tokens SET expires_at = now() - interval '1 minute' WHERE user_id = $1", expiredUser);

@@ -23,7 +23,7 @@ public sealed class TokenTests : IntegrationTest
     {
         var (userId, token) = await NewUserAsync(Api, "user");
         Assert.That((await Api.Get("/me", token)).Code, Is.EqualTo(200));
-        var listed = (await Api.Get($"/users/{userId}/tokens", Admin)).Json!.AsArray().Single()!;
+        var listed = (await Api.Get($"/users/{userId}/tokens", Admin))["items"].AsArray().Single()!;
         Assert.That(listed["lastUsedAt"], Is.Not.Null);
         await Expect(HttpStatusCode.NoContent, Api.Delete($"/tokens/{listed["id"]}", Admin));
         var refused = await Api.Get("/me", token);
@@ -36,7 +36,7 @@ public sealed class TokenTests : IntegrationTest
     public async Task A_user_may_revoke_their_own_token()
     {
         var (userId, token) = await NewUserAsync(Api, "user");
-        var tokenId = (await Api.Get($"/users/{userId}/tokens", Admin)).Json!.AsArray().Single()!["id"]!.GetValue<Guid>();
+        var tokenId = (await Api.Get($"/users/{userId}/tokens", Admin))["items"].AsArray().Single()!["id"]!.GetValue<Guid>();
         await Expect(HttpStatusCode.NoContent, Api.Delete($"/tokens/{tokenId}", token));
         Assert.That((await Api.Get("/me", token)).Code, Is.EqualTo(401));
     }

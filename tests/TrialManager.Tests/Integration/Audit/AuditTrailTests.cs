@@ -108,7 +108,7 @@ public sealed class AuditTrailTests : IntegrationTest
     public async Task Users_and_tokens_are_audited_in_the_system_chain_without_the_token_secret()
     {
         var (userId, token) = await NewUserAsync(Api, "user");
-        var tokenId = (await Api.Get($"/users/{userId}/tokens", Admin)).Json!.AsArray().Single()!["id"]!.GetValue<Guid>();
+        var tokenId = (await Api.Get($"/users/{userId}/tokens", Admin))["items"].AsArray().Single()!["id"]!.GetValue<Guid>();
         await Expect(HttpStatusCode.NoContent, Api.Delete($"/tokens/{tokenId}?reason=lost+laptop", Admin));
         var rows = await Db.ScalarAsync<long>("SELECT count(*) FROM audit_events WHERE chain_id = $1 AND entity_id = ANY($2)",
             Guid.Empty, new[] { userId, tokenId });

@@ -171,6 +171,6 @@ public sealed class TamperEvidenceTests : IntegrationTest
         var stored = await Db.ScalarAsync<long>("SELECT count(*) FROM audit_events WHERE chain_id = $1", _world.TrialId);
         Assert.That(checkpoint["eventCount"].GetValue<long>(), Is.EqualTo(stored));
         var listed = await Api.Get($"{_world.Path}/audit/checkpoints", _world.Monitor);
-        Assert.That(listed.Json!.AsArray().Single()!["id"]!.GetValue<Guid>(), Is.EqualTo(checkpoint.Id));
+        Assert.That(listed["items"].AsArray().Single()!["id"]!.GetValue<Guid>(), Is.EqualTo(checkpoint.Id));
     }
 }

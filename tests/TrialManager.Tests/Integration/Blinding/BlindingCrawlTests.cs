@@ -87,7 +87,7 @@ public sealed class BlindingCrawlTests : IntegrationTest
         {
             $"GET {t}/clusters?limit=", $"GET {t}/clusters/{world.ClusterA1} ", $"GET {t}/participants?limit=",
             $"GET {t}/participants/{world.World.ParticipantA} ", $"GET {t}/randomisation/allocations?limit=", $"GET {t}/reports/consort ",
-            $"GET {t}/audit?EntityType=allocation&", $"GET {t}/audit?EntityType=blinding-guess&", $"GET {t}/audit?EntityType=blinding-breach&",
+            $"GET {t}/audit?entityType=allocation&", $"GET {t}/audit?entityType=blinding-guess&", $"GET {t}/audit?entityType=blinding-breach&",
             $"GET {t}/audit/export (200) row", $"GET {t}/audit/export?format=jsonl ", "csv extract", "odm extract", "/file (200) [participants.csv]",
         };
         Assert.Multiple(() =>

@@ -7,7 +7,7 @@ namespace TrialManager.Tests.Integration.Blinding;
 /// Crawls, as one caller, every GET route of the OpenAPI document: each path parameter filled with every real value,
 /// the route alone and with each documented filter and each of its values, every page followed; then the errors a
 /// caller can provoke: a random id in each id parameter, a value each filter refuses, a cursor that is not one.
-/// Everything received goes to the caller's <see cref="ArmSearch"/>.
+/// Everything received goes to the caller's <see cref="ArmSearch"/>, and every status must be one the document gives.
 /// </summary>
 public sealed class RouteCrawler(ApiClient api, string token, RouteValues values, ArmSearch search)
 {
@@ -22,6 +22,9 @@ public sealed class RouteCrawler(ApiClient api, string token, RouteValues values
     public SortedSet<string> RoutesAnswered { get; } = [];
     public List<string> Problems { get; } = [];
 
+    /// <summary>The statuses the document gives for each GET route: any other answer is a problem of the document.</summary>
+    private readonly Dictionary<string, HashSet<string>> _documented = [];
+
     /// <summary>The GET routes of the document, with their parameters.</summary>
     public static IEnumerable<(string Route, JsonArray Parameters)> GetRoutes(JsonNode openApi) =>
         openApi["paths"]!.AsObject()
@@ -33,6 +36,7 @@ public sealed class RouteCrawler(ApiClient api, string token, RouteValues values
         foreach (var (route, parameters) in GetRoutes(openApi))
         {
             Routes.Add(route);
+            _documented[route] = openApi["paths"]![route]!["get"]!["responses"]!.AsObject().Select(r => r.Key).ToHashSet();
             var inPath = parameters.Where(p => p!["in"]!.GetValue<string>() == "path").Select(p => p!["name"]!.GetValue<string>()).ToList();
             var filters = parameters.Where(p => p!["in"]!.GetValue<string>() == "query").Select(p => p!).ToList();
             var pages = filters.Any(f => IsPaging(f["name"]!.GetValue<string>()));
@@ -115,6 +119,8 @@ public sealed class RouteCrawler(ApiClient api, string token, RouteValues values
         search.Body($"GET {path} ({code})", contentType, body);
         if (code >= 500)
             Problems.Add($"GET {path}: {code}");
+        if (!_documented[route].Contains(code.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            Problems.Add($"GET {path}: {code}, which the document does not give for {route}");
         if (code >= 400 && contentType != "application/problem+json")
             Problems.Add($"GET {path}: {code} as {contentType}, not problem details");
         if (code is >= 200 and < 300)

@@ -57,7 +57,7 @@ public sealed class ConstrainedHostTests : IntegrationTest
             Assert.That(response.Body, Does.Not.Contain("secret entropy pool").And.Not.Contain("   at ").And.Not.Contain("Exception"));
             Assert.That(response["requestId"].GetValue<string>(), Is.Not.Empty);
         });
-        Assert.That((await Api.Get($"/users/{userId}/tokens", Admin)).Json!.AsArray(), Has.Count.EqualTo(1), "the failed request wrote nothing");
+        Assert.That((await Api.Get($"/users/{userId}/tokens", Admin))["items"].AsArray(), Has.Count.EqualTo(1), "the failed request wrote nothing");
     }
 
     [Test]
@@ -65,7 +65,7 @@ public sealed class ConstrainedHostTests : IntegrationTest
     {
         var (userId, token) = await TrialWorld.NewUserAsync(Api, "user");
         Assert.That((await _constrained.Get("/me", token)).Code, Is.EqualTo(200), "the other instance has seen (and cached) the token");
-        var tokenId = (await Api.Get($"/users/{userId}/tokens", Admin)).Json!.AsArray().Single()!["id"]!.GetValue<Guid>();
+        var tokenId = (await Api.Get($"/users/{userId}/tokens", Admin))["items"].AsArray().Single()!["id"]!.GetValue<Guid>();
         await TrialWorld.Expect(System.Net.HttpStatusCode.NoContent, Api.Delete($"/tokens/{tokenId}", Admin));
         // The revocation reaches the other instance as a PostgreSQL notification, within milliseconds.
         var deadline = DateTime.UtcNow.AddSeconds(2);
