@@ -24,6 +24,9 @@ public static class DataQueries
     /// <summary>A century: further back than any trial, and within what a date can be counted back.</summary>
     public const int MaxAgeDays = 36500;
 
+    /// <summary>A data query is open until answered, and answered until the monitor closes it (or re-opens it).</summary>
+    public static readonly string[] Statuses = ["open", "answered", "closed"];
+
     public sealed record Raise(Guid? AssessmentId, string? ItemCode, string? Question) : ICommand<QueryView>, ITrialRequest
     {
         [System.Text.Json.Serialization.JsonIgnore]
@@ -106,7 +109,10 @@ public static class DataQueries
         public static TrialPermission Permission => TrialPermission.RaiseQueries;
     }
 
-    public sealed record Verify(bool? Verified, Raise? Discrepancy) : ICommand<AssessmentView>, ITrialRequest
+    /// <summary>What source-data verification found different: a query on the verified assessment (or one of its items).</summary>
+    public sealed record Discrepancy(string? ItemCode, string? Question);
+
+    public sealed record Verify(bool? Verified, Discrepancy? Discrepancy) : ICommand<AssessmentView>, ITrialRequest
     {
         [System.Text.Json.Serialization.JsonIgnore]
         public Guid TrialId { get; init; }
@@ -124,7 +130,8 @@ public static class DataQueries
         public static TrialPermission Permission => TrialPermission.ReadQueries;
     }
 
-    public sealed record QueryList(IReadOnlyList<QueryView> Items);
+    /// <summary>All of them in one page: `nextCursor` is always null, as for every list's last page.</summary>
+    public sealed record QueryList(IReadOnlyList<QueryView> Items, string? NextCursor = null);
 
     public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, CurrentUser user, TimeProvider clock)
         : ICommandHandler<Raise, QueryView>, ICommandHandler<Answer, QueryView>, ICommandHandler<Close, QueryView>, ICommandHandler<Reopen, QueryView>,
@@ -197,6 +204,8 @@ public static class DataQueries
 
         public async ValueTask<QueryList> Handle(ListQuery query, CancellationToken ct)
         {
+            if (query.Status is { Length: > 0 } word && !Statuses.Contains(word))
+                throw ProblemException.Invalid("status", "one-of", $"'status' is one of: {string.Join(", ", Statuses)}.");
             if (query.OlderThanDays is < 0 or > MaxAgeDays)
                 throw ProblemException.Invalid("olderThanDays", "between", $"'olderThanDays' is a number of days from 0 to {MaxAgeDays}.");
             var participants = SiteScope.Participants(db, caller);
@@ -297,7 +306,7 @@ public static class DataQueries
                 TypedResults.Ok(await mediator.Send(new ListQuery(trialId, status, assessmentId, siteId, olderThanDays), ct)))
             .WithName("ListQueries")
             .WithSummary("Data queries, oldest first (filter by status open|answered|closed, assessmentId, siteId, olderThanDays)")
-            .TrialRead();
+            .TrialRead().ProducesErrors(422);
         trial.MapPost("/queries/{queryId:guid}/answers", async (Guid trialId, Guid queryId, Answer command, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(command with { TrialId = trialId, QueryId = queryId }, ct)))
             .WithName("AnswerQuery")

@@ -21,7 +21,8 @@ public static class ManageInstruments
 {
     public sealed record LibraryQuery : IQuery<InstrumentList>;
 
-    public sealed record InstrumentList(IReadOnlyList<InstrumentView> Items);
+    /// <summary>All of them in one page: `nextCursor` is always null, as for every list's last page.</summary>
+    public sealed record InstrumentList(IReadOnlyList<InstrumentView> Items, string? NextCursor = null);
 
     public sealed record Command(string? FromLibrary, string? Code, string? Title, string? Source, IReadOnlyList<ItemDefinition>? Items,
         IReadOnlyList<ScaleDefinition>? Scales, IReadOnlyList<MissingCode>? MissingCodes, string? Reason)

@@ -15,7 +15,8 @@ public static class ReadAssessments
         public static TrialPermission Permission => TrialPermission.ReadAssessments;
     }
 
-    public sealed record AssessmentList(IReadOnlyList<AssessmentView> Items);
+    /// <summary>All of them in one page: `nextCursor` is always null, as for every list's last page.</summary>
+    public sealed record AssessmentList(IReadOnlyList<AssessmentView> Items, string? NextCursor = null);
 
     public sealed class Handler(TrialManagerDbContext db, TrialCaller caller) : IQueryHandler<Query, AssessmentList>
     {

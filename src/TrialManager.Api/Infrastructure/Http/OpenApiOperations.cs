@@ -81,6 +81,8 @@ internal sealed partial class OpenApiOperations : IOperationFilter
                 response.Headers["Location"] = Described("The address of what was created.", JsonSchemaType.String);
             if (status == "429")
                 response.Headers["Retry-After"] = Described("Seconds to wait before the token's budget allows another request.", JsonSchemaType.Integer);
+            if (post && status == "409")
+                response.Headers["Retry-After"] = Described("Sent when another request with the same Idempotency-Key is still running: seconds to wait.", JsonSchemaType.Integer);
             if (post && status.StartsWith('2'))
                 response.Headers["Idempotency-Replayed"] = Described("\"true\" when this is the stored answer to an earlier request with the same Idempotency-Key.", JsonSchemaType.String);
             foreach (var header in metadata.OfType<EndpointDocs.ResponseHeader>().Where(h => h.Status.ToString(CultureInfo.InvariantCulture) == status))

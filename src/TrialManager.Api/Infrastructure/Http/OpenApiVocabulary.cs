@@ -32,7 +32,7 @@ internal static class OpenApiVocabulary
     private static readonly string[] ExportStatuses = [ExportJob.Queued, ExportJob.Running, ExportJob.Succeeded, ExportJob.Failed];
     private static readonly string[] SavedStatuses = ["draft", "complete"];
     private static readonly string[] AssessmentStatuses = ["draft", "complete", "verified", "locked"];
-    private static readonly string[] QueryStatuses = ["open", "answered", "closed"];
+    private static readonly string[] QueryStatuses = DataQueries.Statuses;
     private static readonly string[] ScaleMethods = ["sum", "mean"];
     private static readonly string[] UnblindingKinds = ["emergency", "planned"];
     private static readonly string[] AuditOrders = ["newest", "oldest"];
