@@ -33,6 +33,8 @@ var mode = HostingModes.From(configuration);
 var services = builder.Services;
 services.AddSingleton<TimeProvider>(new DatabaseClock(TimeProvider.System));
 services.AddSingleton(RandomNumberGenerator.Create());
+services.AddSingleton(configuration.GetSection("Faults").Get<FaultOptions>() ?? new FaultOptions());
+services.AddSingleton<Faults>();
 services.AddHttpContextAccessor();
 // Built by the container, so that its connections close when the host stops.
 services.AddSingleton(_ => TrialManagerDatabase.CreateDataSource(connectionString));

@@ -16,7 +16,7 @@ namespace TrialManager.Api.Infrastructure.Mediation;
 /// start, a bounded number of times, so that concurrent writers see a conflict only when there is a real one.
 /// </summary>
 public sealed class UnitOfWorkBehaviour<TMessage, TResponse>(TrialManagerDbContext db, CurrentUser user, TrialCaller caller,
-    IHttpContextAccessor http) : IPipelineBehavior<TMessage, TResponse>
+    IHttpContextAccessor http, Faults faults) : IPipelineBehavior<TMessage, TResponse>
     where TMessage : IBaseCommand
 {
     private const int MaxAttempts = 4;
@@ -34,7 +34,9 @@ public sealed class UnitOfWorkBehaviour<TMessage, TResponse>(TrialManagerDbConte
                 await using var transaction = await db.Database.BeginTransactionAsync(ct);
                 var response = await next(message, ct);
                 await db.SaveChangesAsync(ct);
+                await faults.PauseAsync(Faults.BeforeCommit);
                 await transaction.CommitAsync(ct);
+                await faults.PauseAsync(Faults.AfterCommit);
                 return response;
             }
             catch (Exception e) when (attempt < MaxAttempts && TransientFailures.IsTransient(e))
