@@ -23,8 +23,9 @@ public sealed record BenchContext(BenchDatabase Database, BenchSettings Settings
 /// False when value/reference means nothing, because the value is itself a ratio (audit.overhead.ratio: audited
 /// over unaudited rate, with the unaudited rate as the reference); then the line has no `ratio=`.
 /// </param>
+/// <param name="Extra">Further `name=value` fields of the line (assessment.save.overload's refused= and lost=).</param>
 public sealed record FigureResult(string Name, double Value, string Unit, double? Reference = null, string? ReferenceUnit = null,
-    bool RatioToReference = true)
+    bool RatioToReference = true, string? Extra = null)
 {
     public double? Ratio => RatioToReference && Reference is > 0 ? Value / Reference : null;
 
@@ -35,6 +36,8 @@ public sealed record FigureResult(string Name, double Value, string Unit, double
             line += $" ratio={ratio.ToString("F2", CultureInfo.InvariantCulture)}";
         if (Reference is { } reference)
             line += $" reference={Number(reference)} {ReferenceUnit}";
+        if (Extra is not null)
+            line += " " + Extra;
         return line;
     }
 

@@ -39,6 +39,7 @@ public static class BenchmarkProgram
         new ConstrainedEnumeration(),
         new AssessmentSaveRate(AssessmentSaves),
         new AssessmentSaveLatency(AssessmentSaves),
+        new AssessmentSaveOverload(AssessmentSaves),
         new ExportCsvSeconds(),
         new ExportCsvPeakMemory(),
     ];

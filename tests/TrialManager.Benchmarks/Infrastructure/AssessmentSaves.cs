@@ -8,7 +8,7 @@ using TrialManager.Api.Features.Outcomes.Scoring;
 namespace TrialManager.Benchmarks.Infrastructure;
 
 /// <summary>
-/// The assessment load shared by assessment.save.rps and assessment.save.p99_ms: every request is
+/// The assessment load shared by assessment.save.rps, assessment.save.p99_ms and assessment.save.overload: every request is
 /// `PUT /api/v1/trials/{trialId}/participants/{participantId}/assessments/{timepointCode}/QPR` with a complete QPR
 /// (all 22 items answered) for a (participant, timepoint) that has none yet, so that each one creates an assessment,
 /// scores it and writes its audit event, as the trial manager. One set-up and one measured rate per run, made by
@@ -29,8 +29,9 @@ public sealed class AssessmentSaves
     private const int Timepoints = 12;
 
     /// <summary>
-    /// The participants are enough for this rate during the rate figure's warm-up and measurement plus half of it
-    /// during the latency figure's: far above what the API reaches on a small machine, and cheap to insert.
+    /// The participants are enough for this rate during the rate figure's warm-up and measurement, half of it during
+    /// the latency figure's and 1.5 times it during the overload figure's: far above what the API reaches on a small
+    /// machine, and cheap to insert.
     /// </summary>
     private const double MostPerSecond = 4000;
 
@@ -106,7 +107,7 @@ public sealed class AssessmentSaves
         }, ct);
 
         var seconds = Math.Max(1, context.Settings.WarmUpSeconds + context.Settings.MeasuredSeconds);
-        var participants = (int)Math.Ceiling(MostPerSecond * 1.5 * seconds / Timepoints);
+        var participants = (int)Math.Ceiling(MostPerSecond * 3 * seconds / Timepoints);
         _participants = await InsertParticipantsAsync(context.Database, trial, tag, participants, ct);
         _bodies = new string[Timepoints, AnswerVariants];
         for (var t = 0; t < Timepoints; t++)
@@ -118,17 +119,20 @@ public sealed class AssessmentSaves
     }
 
     /// <summary>Saves the next new assessment and returns the HTTP status code (201 Created when it was new).</summary>
-    public async Task<int> SaveAsync(HttpClient client)
+    public async Task<int> SaveAsync(HttpClient client) => (await SaveNextAsync(client)).Status;
+
+    /// <summary>Saves the next new assessment: the HTTP status code, and whose assessment at which timepoint it was.</summary>
+    public async Task<(int Status, Guid Participant, string Timepoint)> SaveNextAsync(HttpClient client)
     {
         var slot = Interlocked.Increment(ref _used) - 1;
         var (timepoint, participant) = Math.DivRem(slot, _participants.Length);
         if (timepoint >= Timepoints)
             throw new InvalidOperationException($"Every participant has all {Timepoints} assessments; raise MostPerSecond in AssessmentSaves.");
         using var body = new StringContent(_bodies[timepoint, slot % AnswerVariants], Encoding.UTF8, "application/json");
-        using var response = await client.PutAsync(
-            $"/api/v1/trials/{Trial.TrialId}/participants/{_participants[participant]}/assessments/{TimepointCode((int)timepoint)}/{Instrument}",
+        var (id, code) = (_participants[participant], TimepointCode((int)timepoint));
+        using var response = await client.PutAsync($"/api/v1/trials/{Trial.TrialId}/participants/{id}/assessments/{code}/{Instrument}",
             body, CancellationToken.None);
-        return (int)response.StatusCode;
+        return ((int)response.StatusCode, id, code);
     }
 
     /// <summary>The answers of variant v as the API stores them (item order, compact JSON), and their scores by the API's rules.</summary>

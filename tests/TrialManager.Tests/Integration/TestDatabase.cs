@@ -62,7 +62,8 @@ public sealed class TestDatabase : IAsyncDisposable
     {
         await using var connection = new NpgsqlConnection(_adminConnection);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
+        // Creating and dropping a database waits for a checkpoint, which takes longer than 30 s on a busy machine.
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 300 };
         await command.ExecuteNonQueryAsync();
     }
 

@@ -22,9 +22,11 @@ public sealed class WriteAdmissionOptions
 /// <summary>
 /// Load held instead of collapse. A write runs while fewer than the limit run; otherwise it waits its turn (oldest
 /// first), so that a burst is served. But a queue that stands (every write waited longer than the target for a whole
-/// interval, as CoDel tells a burst from overload) means writes arrive faster than they finish: from then on a write
-/// that cannot start at once is refused at once, 503 with Retry-After, before it touches the database, until a write
-/// starts without waiting again. The writes the service accepts keep a bounded latency however many arrive.
+/// interval, as CoDel tells a burst from overload) means writes arrive faster than they finish: from then on the queue
+/// is kept to one round of writes (as many as run at once), and a write that finds it full is refused at once, 503
+/// with Retry-After, before it touches the database, until a write starts without waiting again. The writes the
+/// service accepts keep a bounded latency however many arrive, while clients that wait for their answers before
+/// sending more (at most twice the limit in flight) are never refused.
 /// </summary>
 public sealed class WriteAdmission(RequestDelegate next, WriteAdmissionOptions options, IProblemDetailsService problems, TimeProvider clock)
     : IDisposable
@@ -78,11 +80,11 @@ public sealed class WriteAdmission(RequestDelegate next, WriteAdmissionOptions o
             return immediate;
         }
         lock (_state)
-            if (_shedding)
+            if (_shedding && _limiter.GetStatistics()!.CurrentQueuedCount >= options.ConcurrentWrites)
                 return immediate;
         immediate.Dispose();
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        wait.CancelAfter(options.WriteQueueMilliseconds);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(options.WriteQueueMilliseconds), clock);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(aborted, timeout.Token);
         try
         {
             var lease = await _limiter.AcquireAsync(1, wait.Token);
