@@ -1,3 +1,5 @@
+using FaultPoints = TrialManager.Api.Infrastructure.Faults;
+
 namespace TrialManager.Tests.Integration.Faults;
 
 /// <summary>
@@ -8,7 +10,10 @@ namespace TrialManager.Tests.Integration.Faults;
 [NonParallelizable]
 public abstract class FaultTest
 {
-    public const string BeforeCommit = "before-commit", AfterCommit = "after-commit", ExportQueued = "export-queued";
+    public const string BeforeCommit = FaultPoints.BeforeCommit, AfterCommit = FaultPoints.AfterCommit, ExportQueued = FaultPoints.ExportQueued;
+
+    /// <summary>The request header that names the fault point a request stops at.</summary>
+    public const string PauseHeader = FaultPoints.Header;
 
     /// <summary>Start-up applies the migrations to a new database; this machine may be busy with other work.</summary>
     protected static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
@@ -51,7 +56,7 @@ public abstract class FaultTest
         {
             if (Environment.GetEnvironmentVariable("CI") == "true")
                 Assert.Fail($"CI must run this scenario, but no throwaway PostgreSQL cluster can be made: {why}.");
-            Assert.Ignore($"No throwaway PostgreSQL cluster can be made here ({why}); CI runs this scenario as root.");
+            Assert.Ignore($"No throwaway PostgreSQL cluster can be made here ({why}); CI runs this scenario.");
         }
         var cluster = await ThrowawayCluster.CreateAsync();
         _clusters.Add(cluster);
@@ -77,6 +82,8 @@ public abstract class FaultTest
             ["Reminders__Cron"] = ApiFactory.NeverCron,
             ["Audit__CheckpointCron"] = ApiFactory.NeverCron,
             ["Exports__CleanupCron"] = ApiFactory.NeverCron,
+            ["Exports__SweepCron"] = ApiFactory.NeverCron,
+            ["Idempotency__CleanupCron"] = ApiFactory.NeverCron,
             ["Exports__Path"] = _exports,
             ["Jobs__SchedulePollSeconds"] = "1",
         };

@@ -27,7 +27,7 @@ public sealed class GracefulShutdownTests : FaultTest
         var writers = load.RunAsync(api, Writers, stop.Token);
         Assert.That(await UntilAsync(() => load.Acknowledged.Count >= 20, TimeSpan.FromSeconds(60)), Is.True, "writes acknowledged before the signal");
 
-        var held = new[] { BeforeCommit, AfterCommit }.Select(point => load.PausedEnrolmentAsync(api, point)).ToList();
+        var held = new[] { BeforeCommit, AfterCommit }.Select(point => load.PausedEnrolmentAsync(api, point, $"HELD-{point}")).ToList();
         foreach (var point in new[] { BeforeCommit, AfterCommit })
             await service.WaitForLogAsync(FaultPointReached(point), TimeSpan.FromSeconds(30));
         var signalled = load.Now;
@@ -53,6 +53,7 @@ public sealed class GracefulShutdownTests : FaultTest
                 Assert.That(service.ExitCode, Is.Zero, $"exit code; {figures}");
             Assert.That(heldAnswers.Select(a => a?.Code), Is.All.EqualTo(201), $"the writes in flight at the signal; {figures}");
             Assert.That(draining.Where(a => a.Status >= 500), Is.Empty, $"requests failed by the shutdown; {figures}");
+            Assert.That(check.CutOff, Is.Zero, $"writes that got neither an answer nor a refused connection; {figures}");
             Assert.That(check.StoredUnanswered, Is.Zero, $"writes stored though their request got no answer; {figures}");
             Assert.That(check.Lost, Is.Empty, $"acknowledged writes lost; {figures}");
             Assert.That(check.Unaudited + check.RowsWithoutAudit, Is.Zero, $"writes without their audit event; {figures}");

@@ -33,16 +33,12 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     private ServiceProcess(Process process, string logPath)
     {
         _process = process;
-        LogPath = logPath;
         _log = new StreamWriter(logPath) { AutoFlush = true };
     }
-
-    public string LogPath { get; }
 
     /// <summary>From the start of the process until it answered ready.</summary>
     public TimeSpan StartedIn { get; private set; }
     public Uri Address { get; private set; } = null!;
-    public int Id => _process.Id;
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
 
@@ -134,6 +130,13 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         {
             return false;
         }
+    }
+
+    /// <summary>How many lines the service has written that contain the text.</summary>
+    public int LinesContaining(string text)
+    {
+        lock (_gate)
+            return _lines.Count(l => l.Contains(text, StringComparison.Ordinal));
     }
 
     public string Tail(int lines = 60)

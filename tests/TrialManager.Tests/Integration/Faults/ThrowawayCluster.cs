@@ -6,54 +6,59 @@ using Npgsql;
 namespace TrialManager.Tests.Integration.Faults;
 
 /// <summary>
-/// A PostgreSQL 15 cluster of the test's own (Debian's postgresql-common: pg_createcluster), on a port of its own, so
-/// that a test can crash its server (`stop -m immediate`) without touching the cluster the rest of the suite runs on.
-/// Managing clusters takes root, which CI has; elsewhere the test that needs one is skipped.
+/// A PostgreSQL 15 server of the test's own, made with initdb in a temporary folder and listening on a port of its
+/// own, so that a test can crash it (`stop -m immediate`) without touching the server the rest of the suite runs on.
+/// PostgreSQL refuses to run as root, so as root (CI, these machines) it runs as the `postgres` user its package made;
+/// as anyone else it runs as that user, with no root needed. Only the server's own socket (in its folder) is trusted;
+/// over TCP the test logs in with a password.
 /// </summary>
 public sealed class ThrowawayCluster : IAsyncDisposable
 {
-    private const string Version = "15";
+    private const string Bin = "/usr/lib/postgresql/15/bin";
 
-    /// <summary>Every throwaway cluster's name starts so, followed by the id of the test process that made it.</summary>
+    /// <summary>Every throwaway cluster's folder starts so, followed by the id of the test process that made it.</summary>
     private const string Prefix = "tmfault_";
 
-    private ThrowawayCluster(string name, int port, string adminConnectionString)
+    private const string Superuser = "trialmanager_fault";
+
+    private static readonly bool AsRoot = Environment.UserName == "root";
+
+    /// <summary>Where the folders go: as root, one the `postgres` user can write to whatever TMPDIR says.</summary>
+    private static readonly string Parent = AsRoot ? "/tmp" : Path.GetTempPath();
+
+    private ThrowawayCluster(string directory, int port, string password)
     {
-        Name = name;
+        Folder = directory;
         Port = port;
-        AdminConnectionString = adminConnectionString;
+        AdminConnectionString = new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1", Port = port, Database = "postgres", Username = Superuser, Password = password, SslMode = SslMode.Disable,
+        }.ConnectionString;
     }
 
-    public string Name { get; }
-    public int Port { get; }
+    private string Folder { get; }
+    private int Port { get; }
 
     /// <summary>A superuser's connection to the cluster's `postgres` database, over TCP.</summary>
     public string AdminConnectionString { get; }
 
     /// <summary>Why no cluster can be made here, or null when one can.</summary>
-    public static string? Unavailable() =>
-        Environment.UserName != "root" ? $"managing PostgreSQL clusters takes root, and the tests run as {Environment.UserName}"
-        : !File.Exists("/usr/bin/pg_createcluster") ? "pg_createcluster (postgresql-common) is not installed"
-        : !File.Exists($"/usr/lib/postgresql/{Version}/bin/postgres") ? $"PostgreSQL {Version} is not installed"
-        : null;
+    public static string? Unavailable() => File.Exists($"{Bin}/initdb") ? null : $"PostgreSQL 15 is not installed ({Bin}/initdb)";
 
     public static async Task<ThrowawayCluster> CreateAsync()
     {
         await DropAbandonedAsync();
-        var name = $"{Prefix}{Environment.ProcessId}_{Guid.NewGuid().ToString("N")[..8]}";
-        var port = FreePort();
-        // Started by hand only: a reboot in the middle of a run must not bring it back.
-        await RunAsync("pg_createcluster", Version, name, "-p", port.ToString(), "--start-conf=manual", "--start");
-        var password = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-        var cluster = new ThrowawayCluster(name, port, new NpgsqlConnectionStringBuilder
-        {
-            Host = "127.0.0.1", Port = port, Database = "postgres", Username = "trialmanager_fault", Password = password,
-            SslMode = SslMode.Disable,
-        }.ConnectionString);
+        var cluster = new ThrowawayCluster(Path.Combine(Parent, $"{Prefix}{Environment.ProcessId}_{Guid.NewGuid().ToString("N")[..8]}"),
+            FreePort(), Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)));
         try
         {
-            await RunAsync("runuser", "-u", "postgres", "--", "psql", "-h", "/var/run/postgresql", "-p", port.ToString(), "-d", "postgres",
-                "-v", "ON_ERROR_STOP=1", "-qAtX", "-c", $"CREATE ROLE trialmanager_fault LOGIN SUPERUSER PASSWORD '{password}'");
+            // No fsync of the new files: the machine does not crash in these tests, only the server does.
+            await PostgresAsync("initdb", "-D", cluster.Folder, "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256",
+                "--no-sync", "--no-instructions");
+            await cluster.StartAsync();
+            var password = new NpgsqlConnectionStringBuilder(cluster.AdminConnectionString).Password;
+            await PostgresAsync("psql", "-h", cluster.Folder, "-p", cluster.Port.ToString(), "-U", "postgres", "-d", "postgres",
+                "-v", "ON_ERROR_STOP=1", "-qAtX", "-c", $"CREATE ROLE {Superuser} LOGIN SUPERUSER PASSWORD '{password}'");
             return cluster;
         }
         catch
@@ -64,26 +69,30 @@ public sealed class ThrowawayCluster : IAsyncDisposable
     }
 
     /// <summary>The server crashes: no checkpoint, every connection cut; it recovers from its WAL when started again.</summary>
-    public Task StopImmediatelyAsync() => RunAsync("pg_ctlcluster", Version, Name, "stop", "-m", "immediate");
+    public Task StopImmediatelyAsync() => PostgresAsync("pg_ctl", "-D", Folder, "stop", "-m", "immediate", "-w");
 
-    public Task StartAsync() => RunAsync("pg_ctlcluster", Version, Name, "start");
+    /// <summary>Returns once the server takes connections.</summary>
+    public Task StartAsync() => PostgresAsync("pg_ctl", "-D", Folder, "-l", Path.Combine(Folder, "server.log"), "-w", "-t", "60",
+        "-o", $"-p {Port} -k {Folder} -c listen_addresses=127.0.0.1", "start");
 
-    public async ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync() => await DropAsync(Folder);
+
+    private static async Task DropAsync(string directory)
     {
-        NpgsqlConnection.ClearAllPools();
-        await RunAsync("pg_dropcluster", Version, Name, "--stop");
+        if (File.Exists(Path.Combine(directory, "postmaster.pid")))
+            await PostgresAsync(["pg_ctl", "-D", directory, "stop", "-m", "immediate", "-w"], mustSucceed: false);
+        if (Directory.Exists(directory))
+            Directory.Delete(directory, recursive: true);
     }
 
     /// <summary>Clusters left by test processes that ended without cleaning up (killed, or a crashed run).</summary>
     private static async Task DropAbandonedAsync()
     {
-        foreach (var line in (await RunAsync("pg_lsclusters", "-h")).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var directory in Directory.EnumerateDirectories(Parent, $"{Prefix}*"))
         {
-            var columns = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (columns.Length < 2 || columns[0] != Version || !columns[1].StartsWith(Prefix, StringComparison.Ordinal))
-                continue;
-            if (int.TryParse(columns[1][Prefix.Length..].Split('_')[0], out var owner) && !IsRunning(owner))
-                await RunAsync("pg_dropcluster", Version, columns[1], "--stop");
+            var owner = Path.GetFileName(directory)[Prefix.Length..].Split('_')[0];
+            if (int.TryParse(owner, out var processId) && !IsRunning(processId))
+                await DropAsync(directory);
         }
     }
 
@@ -107,19 +116,21 @@ public sealed class ThrowawayCluster : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static async Task<string> RunAsync(string file, params string[] arguments)
+    private static Task PostgresAsync(params string[] command) => PostgresAsync(command, mustSucceed: true);
+
+    /// <summary>Runs one of PostgreSQL's programs as the user the server runs as.</summary>
+    private static async Task PostgresAsync(string[] command, bool mustSucceed)
     {
-        var start = new ProcessStartInfo(file, arguments)
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
+        string[] arguments = [$"{Bin}/{command[0]}", .. command[1..]];
+        var start = AsRoot ? new ProcessStartInfo("runuser", ["-u", "postgres", "--", .. arguments]) : new ProcessStartInfo(arguments[0], arguments[1..]);
+        start.RedirectStandardOutput = start.RedirectStandardError = true;
+        start.UseShellExecute = false;
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
+        if (process.ExitCode != 0 && mustSucceed)
             throw new InvalidOperationException(
-                $"{file} {string.Join(' ', arguments)} exited with {process.ExitCode}: {await errors}{await output}");
-        return await output;
+                $"{string.Join(' ', arguments)} exited with {process.ExitCode}: {await errors}{await output}");
     }
 }

@@ -14,7 +14,8 @@ namespace TrialManager.Tests.Integration.Faults;
 /// </summary>
 public sealed class WriteLoad(FaultTrial trial)
 {
-    public sealed record Answer(string Kind, TimeSpan SentAt, TimeSpan AnsweredAt, int Status, bool RetryAfter);
+    /// <param name="RetryAfter">the Retry-After the answer asked for, in seconds</param>
+    public sealed record Answer(string Kind, TimeSpan SentAt, TimeSpan AnsweredAt, int Status, int? RetryAfter);
 
     public sealed record Write(string Kind, Guid Id);
 
@@ -33,18 +34,21 @@ public sealed class WriteLoad(FaultTrial trial)
     public int CutOff => _unansweredEnrolments.Count + _unansweredSaves.Count;
     public int Refused => _refused;
 
-    /// <summary>Answers counted by status: "201:40 503:12".</summary>
+    /// <summary>
+    /// Answers counted by status and Retry-After: "201:40 503/5s:12" (a 503 asking for 5 s is the database outage's,
+    /// one asking for 1 s is a write refused by admission control, which changed nothing).
+    /// </summary>
     public static string Statuses(IEnumerable<Answer> answers) =>
-        answers.GroupBy(a => a.Status).OrderBy(g => g.Key).Select(g => $"{g.Key}:{g.Count()}").DefaultIfEmpty("none")
-            .Aggregate((all, next) => $"{all} {next}");
+        answers.GroupBy(a => a.RetryAfter is { } wait ? $"{a.Status}/{wait}s" : $"{a.Status}").OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => $"{g.Key}:{g.Count()}").DefaultIfEmpty("none").Aggregate((all, next) => $"{all} {next}");
 
     /// <summary>Writes until stopped; a write already sent is always waited for, never cancelled.</summary>
     public Task RunAsync(ApiClient api, int writers, CancellationToken stop) =>
         Task.WhenAll(Enumerable.Range(0, writers).Select(writer => Task.Run(() => WriterAsync(api, writer, stop))));
 
     /// <summary>An enrolment that stops at the fault point (`before-commit`, `after-commit`), for a fault to catch it there.</summary>
-    public Task<ApiResponse?> PausedEnrolmentAsync(ApiClient api, string point) =>
-        EnrolAsync(api, trial.World.ResearcherA, trial.World.ClusterA, $"HELD-{point}-{Interlocked.Increment(ref _sequence):D6}", point);
+    public Task<ApiResponse?> PausedEnrolmentAsync(ApiClient api, string point, string externalId) =>
+        EnrolAsync(api, trial.World.ResearcherA, trial.World.ClusterA, externalId, point);
 
     private async Task WriterAsync(ApiClient api, int writer, CancellationToken stop)
     {
@@ -71,7 +75,7 @@ public sealed class WriteLoad(FaultTrial trial)
             request =>
             {
                 if (faultPoint is not null)
-                    request.Headers.Add("X-Fault-Pause", faultPoint);
+                    request.Headers.Add(FaultTest.PauseHeader, faultPoint);
             }), () => _unansweredEnrolments.Enqueue(externalId));
 
     /// <summary>The answer, or null when there was none: then the write was refused a connection or cut off.</summary>
@@ -81,7 +85,7 @@ public sealed class WriteLoad(FaultTrial trial)
         try
         {
             var response = await send();
-            _answers.Enqueue(new Answer(kind, sentAt, Now, response.Code, response.Headers.RetryAfter is not null));
+            _answers.Enqueue(new Answer(kind, sentAt, Now, response.Code, (int?)response.Headers.RetryAfter?.Delta?.TotalSeconds));
             if (response.Code is >= 200 and < 300)
                 _acknowledged.Enqueue(new Write(kind, response.Id));
             return response;
