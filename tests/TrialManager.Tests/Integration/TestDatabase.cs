@@ -41,11 +41,14 @@ public sealed class TestDatabase : IAsyncDisposable
     /// <summary>The API's connection, as the runtime role.</summary>
     public string RuntimeConnectionString { get; }
 
-    public static async Task<TestDatabase> CreateAsync()
-    {
-        var admin = Environment.GetEnvironmentVariable("TRIALMANAGER_TEST_ADMIN_CONNECTION")
+    public static Task<TestDatabase> CreateAsync() => CreateAsync(
+        Environment.GetEnvironmentVariable("TRIALMANAGER_TEST_ADMIN_CONNECTION")
             ?? throw new InvalidOperationException(
-                "TRIALMANAGER_TEST_ADMIN_CONNECTION is not set: run the tests with deploy/local/test.sh, which sets up PostgreSQL.");
+                "TRIALMANAGER_TEST_ADMIN_CONNECTION is not set: run the tests with deploy/local/test.sh, which sets up PostgreSQL."));
+
+    /// <summary>A database on the server of the given superuser connection (the fault tests' throwaway cluster).</summary>
+    public static async Task<TestDatabase> CreateAsync(string admin)
+    {
         var password = RuntimePassword(admin);
         var database = new TestDatabase(admin, $"trialmanager_test_{DateTime.UtcNow:yyyyMMddHHmmss}_{Random.Shared.Next(100000):D5}", password);
         await database.ExecuteAsAdminAsync($"CREATE DATABASE {database.Name}");
