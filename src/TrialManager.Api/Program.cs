@@ -33,6 +33,9 @@ var mode = HostingModes.From(configuration);
 var services = builder.Services;
 services.AddSingleton<TimeProvider>(new DatabaseClock(TimeProvider.System));
 services.AddSingleton(RandomNumberGenerator.Create());
+services.AddSingleton(configuration.GetSection("Faults").Get<FaultOptions>() ?? new FaultOptions());
+services.AddSingleton<Faults>();
+services.AddSingleton(configuration.GetSection("Limits").Get<WriteAdmissionOptions>() ?? new WriteAdmissionOptions());
 services.AddHttpContextAccessor();
 // Built by the container, so that its connections close when the host stops.
 services.AddSingleton(_ => TrialManagerDatabase.CreateDataSource(connectionString));
@@ -72,6 +75,7 @@ services.AddScoped<CurrentUser>();
 services.AddSingleton<TokenCache>();
 services.AddHostedService<TokenRevocationListener>();
 services.AddScoped<TrialCaller>();
+services.AddScoped<IdempotentRequest>();
 services.AddTrialManagerJobs(configuration, connectionString, mode);
 services.AddTrialManagerExports(configuration, builder.Environment.ContentRootPath);
 
@@ -101,6 +105,7 @@ if (mode.ServesApi())
     app.UseSwagger();
     app.UseSwaggerUI(ui => ui.SwaggerEndpoint("/swagger/v1/swagger.json", "TrialManager API v1"));
     app.UseRateLimiter();
+    app.UseMiddleware<WriteAdmission>();
     app.UseAuthorization();
     app.UseMiddleware<Idempotency>();
     app.MapDashboard();

@@ -36,7 +36,9 @@ public static class TrialManagerDatabase
     public static TBuilder UseTrialManagerDatabase<TBuilder>(this TBuilder options, NpgsqlDataSource dataSource)
         where TBuilder : DbContextOptionsBuilder
     {
-        options.UseNpgsql(dataSource, npgsql => npgsql.MigrationsAssembly(MigrationsAssembly)).UseSnakeCaseNamingConvention();
+        options.UseNpgsql(dataSource, npgsql => npgsql.MigrationsAssembly(MigrationsAssembly)
+                .ExecutionStrategy(dependencies => new ConflictRetryStrategy(dependencies)))
+            .UseSnakeCaseNamingConvention();
         return options;
     }
 

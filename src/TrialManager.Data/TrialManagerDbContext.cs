@@ -5,6 +5,7 @@ using TrialManager.Data.Conventions;
 using TrialManager.Data.Exports;
 using TrialManager.Data.Outcomes;
 using TrialManager.Data.Reminders;
+using TrialManager.Data.Requests;
 using TrialManager.Data.Participants;
 using TrialManager.Data.Randomisation;
 using TrialManager.Data.Trials;

@@ -33,6 +33,9 @@ public sealed class Export : IEntity, ITrialOwned
 
     public string? Error { get; set; }
     public int Attempts { get; set; }
+
+    /// <summary>The Hangfire job writing the export while it runs: only that job may take a running export up again.</summary>
+    public string? JobId { get; set; }
     public DateTimeOffset RequestedAt { get; init; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }

@@ -16,6 +16,7 @@ internal sealed class ExportConfiguration : IEntityTypeConfiguration<Export>
         export.Property(e => e.RowCounts).HasColumnType("jsonb");
         export.Property(e => e.Sha256).HasMaxLength(64);
         export.Property(e => e.FileKey).HasMaxLength(Limits.Title);
+        export.Property(e => e.JobId).HasMaxLength(Limits.Word);
         export.HasOne<Trial>().WithMany().HasForeignKey(e => e.TrialId).OnDelete(DeleteBehavior.Restrict);
         export.HasOne<User>().WithMany().HasForeignKey(e => e.RequestedBy).OnDelete(DeleteBehavior.Restrict);
         export.HasIndex(e => new { e.TrialId, e.RequestedAt });

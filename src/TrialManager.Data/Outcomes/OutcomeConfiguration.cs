@@ -100,16 +100,3 @@ internal sealed class BlindingBreachConfiguration : IEntityTypeConfiguration<Bli
         breach.HasOne<Trial>().WithMany().HasForeignKey(b => b.TrialId).OnDelete(DeleteBehavior.Restrict);
     }
 }
-
-internal sealed class IdempotencyRecordConfiguration : IEntityTypeConfiguration<IdempotencyRecord>
-{
-    public void Configure(EntityTypeBuilder<IdempotencyRecord> record)
-    {
-        record.ToTable("idempotency_records");
-        record.HasKey(r => new { r.UserId, r.Key });
-        record.Property(r => r.Key).HasMaxLength(200);
-        record.Property(r => r.ContentType).HasMaxLength(Limits.Title);
-        record.Property(r => r.Location).HasMaxLength(Limits.Reason);
-        record.HasIndex(r => r.CreatedAt);
-    }
-}

@@ -106,16 +106,3 @@ public sealed class BlindingBreach : IEntity, ITrialOwned
     public Guid ReportedBy { get; init; }
     public DateTimeOffset ReportedAt { get; init; }
 }
-
-/// <summary>The first answer to a POST with an Idempotency-Key, replayed for a retry with the same key and body.</summary>
-public sealed class IdempotencyRecord
-{
-    public Guid UserId { get; init; }
-    public required string Key { get; init; }
-    public required byte[] RequestHash { get; init; }
-    public int? StatusCode { get; set; }
-    public string? ContentType { get; set; }
-    public string? Location { get; set; }
-    public byte[]? Body { get; set; }
-    public DateTimeOffset CreatedAt { get; init; }
-}

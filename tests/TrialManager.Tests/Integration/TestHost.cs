@@ -54,13 +54,22 @@ public sealed class TestHost
     /// <summary>Empties every table and bootstraps the system admin again, as on a fresh installation.</summary>
     public static async Task ResetAsync()
     {
-        await using (var connection = new NpgsqlConnection(Database.ConnectionString))
+        for (var attempt = 1; ; attempt++)
         {
-            await connection.OpenAsync();
-            // The audit tables refuse deletes through triggers; a superuser's session may skip triggers.
-            await using (var replica = new NpgsqlCommand("SET session_replication_role = replica", connection))
-                await replica.ExecuteNonQueryAsync();
-            await _respawner!.ResetAsync(connection);
+            try
+            {
+                await using var connection = new NpgsqlConnection(Database.ConnectionString);
+                await connection.OpenAsync();
+                // The audit tables refuse deletes through triggers; a superuser's session may skip triggers.
+                await using (var replica = new NpgsqlCommand("SET session_replication_role = replica", connection))
+                    await replica.ExecuteNonQueryAsync();
+                await _respawner!.ResetAsync(connection);
+                break;
+            }
+            // A background job left by the test before (an export's retry) may update a row the reset deletes.
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DeadlockDetected && attempt < 5)
+            {
+            }
         }
         foreach (var host in ApiFactory.Running)
             host.Services.GetRequiredService<TokenCache>().Clear();
@@ -112,6 +121,8 @@ public sealed class ApiFactory(TestDatabase database, IReadOnlyDictionary<string
         builder.UseSetting("Reminders:Cron", NeverCron);
         builder.UseSetting("Audit:CheckpointCron", NeverCron);
         builder.UseSetting("Exports:CleanupCron", NeverCron);
+        builder.UseSetting("Exports:SweepCron", NeverCron);
+        builder.UseSetting("Idempotency:CleanupCron", NeverCron);
         builder.UseSetting("Exports:Path", Path.Combine(Path.GetTempPath(), $"trialmanager-test-exports-{database.Name}"));
         builder.UseSetting("Jobs:RetryDelaysSeconds:0", "1");
         builder.UseSetting("Jobs:SchedulePollSeconds", "1");

@@ -23,24 +23,27 @@ public static class AdminBootstrap
         if (adminToken.Length < MinimumTokenLength)
             throw new InvalidOperationException($"Bootstrap:AdminToken must be at least {MinimumTokenLength} characters long.");
 
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({AdvisoryLockKey})", ct);
-        if (await db.Users.AnyAsync(u => u.IsSystemAdmin, ct))
-            return;
-        var now = clock.GetUtcNow();
-        var admin = new User
+        var created = await db.InTransactionAsync(async token =>
         {
-            Id = Guid.CreateVersion7(now), UserName = "admin", DisplayName = "System administrator", Email = "admin@localhost",
-            IsSystemAdmin = true, CreatedAt = now,
-        };
-        db.Users.Add(admin);
-        db.ApiTokens.Add(new ApiToken
-        {
-            Id = Guid.CreateVersion7(now), UserId = admin.Id, Name = "bootstrap", SecretHash = TokenSecret.Hash(adminToken),
-            Prefix = TokenSecret.PrefixOf(adminToken), CreatedAt = now,
-        });
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-        logger.LogInformation("Bootstrapped the system admin 'admin' from Bootstrap:AdminToken");
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({AdvisoryLockKey})", token);
+            if (await db.Users.AnyAsync(u => u.IsSystemAdmin, token))
+                return false;
+            var now = clock.GetUtcNow();
+            var admin = new User
+            {
+                Id = Guid.CreateVersion7(now), UserName = "admin", DisplayName = "System administrator", Email = "admin@localhost",
+                IsSystemAdmin = true, CreatedAt = now,
+            };
+            db.Users.Add(admin);
+            db.ApiTokens.Add(new ApiToken
+            {
+                Id = Guid.CreateVersion7(now), UserId = admin.Id, Name = "bootstrap", SecretHash = TokenSecret.Hash(adminToken),
+                Prefix = TokenSecret.PrefixOf(adminToken), CreatedAt = now,
+            });
+            await db.SaveChangesAsync(token);
+            return true;
+        }, ct);
+        if (created)
+            logger.LogInformation("Bootstrapped the system admin 'admin' from Bootstrap:AdminToken");
     }
 }

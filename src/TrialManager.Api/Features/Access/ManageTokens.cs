@@ -18,7 +18,7 @@ namespace TrialManager.Api.Features.Access;
 /// </summary>
 public static class ManageTokens
 {
-    public sealed record CreateCommand(string? Name, DateTimeOffset? ExpiresAt, string? Reason) : ICommand<NewTokenView>, IHasReason
+    public sealed record CreateCommand(string? Name, DateTimeOffset? ExpiresAt, string? Reason) : ICommand<NewTokenView>, IHasReason, INotReplayable
     {
         [System.Text.Json.Serialization.JsonIgnore]
         public Guid UserId { get; init; }

@@ -43,11 +43,17 @@ public sealed class AccessAudit(TrialManagerDbContext db, CurrentUser user, Tria
         };
         // Inside a command this joins its transaction and audit scope; a read gets its own.
         using var scope = AuditScope.Current is null ? AuditScope.Begin(new AuditScope(e.ActorUserId, () => e.ActorRole, e.RequestId, null)) : null;
-        var own = db.Database.CurrentTransaction is null;
-        await using var transaction = own ? await db.Database.BeginTransactionAsync(ct) : null;
-        await AuditAppender.AppendAsync(db, trialId, [e], ct);
-        await db.SaveChangesAsync(ct);
-        if (transaction is not null)
-            await transaction.CommitAsync(ct);
+        if (db.Database.CurrentTransaction is not null)
+        {
+            await AuditAppender.AppendAsync(db, trialId, [e], ct);
+            await db.SaveChangesAsync(ct);
+            return;
+        }
+        await db.InTransactionAsync(async token =>
+        {
+            AuditScope.Current!.HeldStrands.Clear();
+            await AuditAppender.AppendAsync(db, trialId, [e], token);
+            await db.SaveChangesAsync(token);
+        }, ct);
     }
 }

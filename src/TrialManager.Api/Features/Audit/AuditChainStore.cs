@@ -18,7 +18,11 @@ public sealed class AuditChainStore(TrialManagerDbContext db, TimeProvider clock
 
     public async Task<ChainVerification> VerifyAsync(Guid chainId, CancellationToken ct)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+        return await db.InTransactionAsync(async token => await VerifyInSnapshotAsync(chainId, token), ct, IsolationLevel.RepeatableRead);
+    }
+
+    private async Task<ChainVerification> VerifyInSnapshotAsync(Guid chainId, CancellationToken ct)
+    {
         var verifier = new ChainVerifier();
         foreach (var checkpoint in await db.AuditCheckpoints.AsNoTracking().Where(c => c.ChainId == chainId).ToListAsync(ct))
             verifier.ExpectCheckpoint(checkpoint.EventCount, ParseHeads(checkpoint.Heads));
@@ -33,19 +37,18 @@ public sealed class AuditChainStore(TrialManagerDbContext db, TimeProvider clock
             while (await reader.ReadAsync(ct))
                 verifier.Add(ReadEvent(reader));
         }
-        var heads = await ReadHeadsAsync(chainId, ct);
-        await transaction.CommitAsync(ct);
-        return verifier.Finish(heads);
+        return verifier.Finish(await ReadHeadsAsync(chainId, ct));
     }
 
     /// <summary>Records the chain's state now: every strand's head and the number of events they add up to.</summary>
     public async Task<AuditCheckpoint> CheckpointAsync(Guid chainId, CancellationToken ct)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
-        var checkpoint = await AddCheckpointAsync(chainId, ct);
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-        return checkpoint;
+        return await db.InTransactionAsync(async token =>
+        {
+            var checkpoint = await AddCheckpointAsync(chainId, token);
+            await db.SaveChangesAsync(token);
+            return checkpoint;
+        }, ct, IsolationLevel.RepeatableRead);
     }
 
     /// <summary>Stages a checkpoint of the chain as the current transaction sees it.</summary>

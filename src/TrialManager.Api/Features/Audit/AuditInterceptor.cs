@@ -17,7 +17,7 @@ namespace TrialManager.Api.Features.Audit;
 public sealed class AuditInterceptor(TimeProvider clock, RandomNumberGenerator random, AuditOptions options) : SaveChangesInterceptor
 {
     private static readonly Type[] Infrastructure =
-        [typeof(AuditEvent), typeof(AuditStrandHead), typeof(AuditCheckpoint), typeof(TrialManager.Data.Outcomes.IdempotencyRecord)];
+        [typeof(AuditEvent), typeof(AuditStrandHead), typeof(AuditCheckpoint), typeof(TrialManager.Data.Requests.IdempotencyRecord)];
 
     public override async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData,
         InterceptionResult<int> result, CancellationToken ct = default)

@@ -76,7 +76,7 @@ public static class VerifyAuditTrail
             })
             .WithName("CreateAuditCheckpoint")
             .WithSummary("Record a checkpoint of the chain's head now (monitors, trial managers, system admins)")
-            .TrialRead();
+            .TrialRead().SafeToRepeatPost();
         trial.MapGet("/audit/checkpoints", async (Guid trialId, [AsParameters] PageRequest page, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new ListCheckpointsQuery(trialId, page), ct)))
             .WithName("ListAuditCheckpoints")

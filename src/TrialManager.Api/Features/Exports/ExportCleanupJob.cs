@@ -6,11 +6,10 @@ namespace TrialManager.Api.Features.Exports;
 
 /// <summary>
 /// The recurring job `export-cleanup`: deletes export files past their expiry (the export stays, without a file:
-/// fetching it answers 410 Gone) and forgets idempotency records older than `Idempotency:RetentionHours` (24).
-/// Idempotent: a file already gone is not an error, and a second run finds nothing left to do.
+/// fetching it answers 410 Gone). Idempotent: a file already gone is not an error, and a second run finds nothing
+/// left to do.
 /// </summary>
-public sealed class ExportCleanupJob(TrialManagerDbContext db, IExportStorage storage, IConfiguration configuration, TimeProvider clock,
-    ILogger<ExportCleanupJob> logger)
+public sealed class ExportCleanupJob(TrialManagerDbContext db, IExportStorage storage, TimeProvider clock, ILogger<ExportCleanupJob> logger)
 {
     private const int Batch = 100;
 
@@ -28,21 +27,16 @@ public sealed class ExportCleanupJob(TrialManagerDbContext db, IExportStorage st
                 await storage.DeleteAsync(export.FileKey, ct);
             // The file goes first: if saving fails, the next run deletes nothing twice and clears the keys then.
             using (AuditScope.System("export files past their expiry deleted"))
-            {
-                await using var transaction = await db.Database.BeginTransactionAsync(ct);
-                var ids = expired.Select(e => e.Id).ToList();
-                foreach (var export in await db.Exports.Where(e => ids.Contains(e.Id)).ToListAsync(ct))
-                    export.FileKey = null;
-                await db.SaveChangesAsync(ct);
-                await transaction.CommitAsync(ct);
-            }
+                await db.InTransactionAsync(async token =>
+                {
+                    var ids = expired.Select(e => e.Id).ToList();
+                    foreach (var export in await db.Exports.Where(e => ids.Contains(e.Id)).ToListAsync(token))
+                        export.FileKey = null;
+                    await db.SaveChangesAsync(token);
+                }, ct);
             db.ChangeTracker.Clear();
             deleted += expired.Count;
         }
-
-        var keepFor = TimeSpan.FromHours(configuration.GetValue("Idempotency:RetentionHours", 24.0));
-        var cutoff = now - keepFor;
-        var forgotten = await db.IdempotencyRecords.Where(r => r.CreatedAt < cutoff).ExecuteDeleteAsync(ct);
-        logger.LogInformation("Export clean-up: {Files} expired files deleted, {Records} idempotency records forgotten", deleted, forgotten);
+        logger.LogInformation("Export clean-up: {Files} expired files deleted", deleted);
     }
 }

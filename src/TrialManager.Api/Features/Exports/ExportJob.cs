@@ -10,8 +10,9 @@ using TrialManager.Api.Infrastructure;
 namespace TrialManager.Api.Features.Exports;
 
 /// <summary>
-/// Writes one requested extract to export storage. Hangfire runs a job at least once, so the job is idempotent:
-/// a succeeded export is left alone, and a re-run after a crash or a failed attempt writes the file again from the
+/// Writes one requested extract to export storage. Hangfire runs a job at least once, and a sweep or a replayed
+/// request may queue a second job for an export, so the job is idempotent: one job at a time writes an export, a
+/// finished export is left alone, and a re-run after a crash or a failed attempt writes the file again from the
 /// start. Progress is bookkeeping and is updated without audit; the outcome (file, checksum, expiry, or the final
 /// error) is saved through EF Core and audited as the system's. A failed attempt records its error and leaves the
 /// export queued for Hangfire's next attempt; the last attempt marks it failed and rethrows, so that the dashboard
@@ -25,14 +26,23 @@ public sealed class ExportJob(TrialManagerDbContext db, NpgsqlDataSource data, I
     /// <param name="context">Supplied by Hangfire (enqueue with null); without it, the run counts as the last attempt.</param>
     public async Task RunAsync(Guid exportId, PerformContext? context, CancellationToken ct)
     {
+        // Claimed in one statement: a queued export, or one this same Hangfire job was writing when its worker died
+        // (Hangfire re-runs a job under its own id). A second job for the export (queued by the sweep, or by a
+        // replayed request) claims nothing and leaves it to the first.
+        var runner = context?.BackgroundJob.Id ?? Guid.NewGuid().ToString("N");
+        var startedAt = clock.GetUtcNow();
+        var claimed = await db.Exports
+            .Where(e => e.Id == exportId && (e.Status == Queued || (e.Status == Running && e.JobId == runner)))
+            .ExecuteUpdateAsync(e => e
+                .SetProperty(x => x.Status, Running).SetProperty(x => x.Progress, 0).SetProperty(x => x.JobId, runner)
+                .SetProperty(x => x.StartedAt, startedAt).SetProperty(x => x.Attempts, x => x.Attempts + 1), ct);
         var export = await db.Exports.AsNoTracking().SingleOrDefaultAsync(e => e.Id == exportId, ct)
             ?? throw new InvalidOperationException($"Export {exportId} does not exist (yet); the job is retried.");
-        if (export.Status == Succeeded)
+        if (claimed == 0)
+        {
+            logger.LogInformation("Export {ExportId} is {Status} under another job; nothing to do", exportId, export.Status);
             return;
-        var startedAt = clock.GetUtcNow();
-        await db.Exports.Where(e => e.Id == exportId).ExecuteUpdateAsync(e => e
-            .SetProperty(x => x.Status, Running).SetProperty(x => x.Progress, 0)
-            .SetProperty(x => x.StartedAt, startedAt).SetProperty(x => x.Attempts, x => x.Attempts + 1), ct);
+        }
 
         var key = $"{export.TrialId}/{export.Id}.{(export.Format == "odm" ? "xml" : "zip")}";
         try
@@ -112,11 +122,12 @@ public sealed class ExportJob(TrialManagerDbContext db, NpgsqlDataSource data, I
     {
         db.ChangeTracker.Clear();
         using var scope = AuditScope.System(reason);
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var export = await db.Exports.SingleAsync(e => e.Id == exportId, ct);
-        change(export);
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
+        await db.InTransactionAsync(async token =>
+        {
+            var export = await db.Exports.SingleAsync(e => e.Id == exportId, token);
+            change(export);
+            await db.SaveChangesAsync(token);
+        }, ct);
     }
 
     private async Task DeleteQuietlyAsync(string key)

@@ -23,6 +23,9 @@ public sealed class ExportOptions
 {
     public string Path { get; set; } = ".local/exports";
     public int RetentionDays { get; set; } = 7;
+
+    /// <summary>How long an export may stay queued and never attempted before the sweep queues a job for it.</summary>
+    public double SweepAfterSeconds { get; set; } = 60;
 }
 
 public sealed class FolderExportStorage(string root) : IExportStorage

@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
 using TrialManager.Api.Features.Audit;
 using TrialManager.Api.Features.Blinding;
+using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Data;
@@ -98,9 +99,11 @@ public static class RequestExport
     }
 
     public static void Map(RouteGroupBuilder trial) =>
-        trial.MapPost("/exports", async (Guid trialId, Command command, IMediator mediator, IBackgroundJobClient jobs, CancellationToken ct) =>
+        trial.MapPost("/exports", async (Guid trialId, Command command, IMediator mediator, IBackgroundJobClient jobs, Faults faults,
+                CancellationToken ct) =>
             {
                 var export = await mediator.Send(command with { TrialId = trialId }, ct);
+                await faults.PauseAsync(Faults.ExportQueued);
                 // Queued once the export row is committed, so that a worker always finds it.
                 jobs.Enqueue<ExportJob>(job => job.RunAsync(export.Id, null, CancellationToken.None));
                 return TypedResults.Accepted($"/api/v1/exports/{export.Id}", export);

@@ -7,6 +7,7 @@ using TrialManager.Api.Features.Audit;
 using TrialManager.Api.Features.Exports;
 using TrialManager.Api.Features.Reminders;
 using TrialManager.Api.Infrastructure;
+using TrialManager.Api.Infrastructure.Http;
 
 namespace TrialManager.Api.Features.Jobs;
 
@@ -71,6 +72,8 @@ public static class JobsSetup
         services.AddScoped<AuditCheckpointJob>();
         services.AddScoped<FollowUpReminderJob>();
         services.AddScoped<ExportCleanupJob>();
+        services.AddScoped<ExportSweepJob>();
+        services.AddScoped<IdempotencyCleanupJob>();
         return services;
     }
 

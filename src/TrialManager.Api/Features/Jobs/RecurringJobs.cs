@@ -5,6 +5,7 @@ using TrialManager.Api.Features.Audit;
 using TrialManager.Api.Features.Exports;
 using TrialManager.Api.Features.Reminders;
 using TrialManager.Api.Infrastructure.Errors;
+using TrialManager.Api.Infrastructure.Http;
 
 namespace TrialManager.Api.Features.Jobs;
 
@@ -17,8 +18,10 @@ public static class RecurringJobs
     public const string FollowUpReminders = "follow-up-reminders";
     public const string AuditCheckpoint = "audit-checkpoint";
     public const string ExportCleanup = "export-cleanup";
+    public const string ExportSweep = "export-sweep";
+    public const string IdempotencyCleanup = "idempotency-cleanup";
 
-    public static readonly IReadOnlyList<string> Names = [FollowUpReminders, AuditCheckpoint, ExportCleanup];
+    public static readonly IReadOnlyList<string> Names = [FollowUpReminders, AuditCheckpoint, ExportCleanup, ExportSweep, IdempotencyCleanup];
 
     public sealed record Triggered(string JobName, string JobId);
 
@@ -36,13 +39,18 @@ public static class RecurringJobs
             configuration["Audit:CheckpointCron"] ?? Cron.Hourly(), new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
         jobs.AddOrUpdate<ExportCleanupJob>(ExportCleanup, job => job.RunAsync(CancellationToken.None),
             configuration["Exports:CleanupCron"] ?? "30 3 * * *", new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
+        jobs.AddOrUpdate<ExportSweepJob>(ExportSweep, job => job.RunAsync(CancellationToken.None),
+            configuration["Exports:SweepCron"] ?? Cron.Minutely(), new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
+        jobs.AddOrUpdate<IdempotencyCleanupJob>(IdempotencyCleanup, job => job.RunAsync(CancellationToken.None),
+            configuration["Idempotency:CleanupCron"] ?? "45 * * * *", new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
     }
 
     public static void Map(IEndpointRouteBuilder api) =>
         api.MapPost("/jobs/{jobName}/trigger", Trigger)
             .RequireAuthorization(AccessPolicies.SystemAdmin)
             .WithName("TriggerJob")
-            .WithSummary("Runs a recurring job now (follow-up-reminders, audit-checkpoint, export-cleanup)");
+            .WithSummary("Runs a recurring job now (follow-up-reminders, audit-checkpoint, export-cleanup, export-sweep, idempotency-cleanup)")
+            .SafeToRepeatPost();
 
     private static Accepted<Triggered> Trigger(string jobName, IRecurringJobManagerV2 jobs)
     {

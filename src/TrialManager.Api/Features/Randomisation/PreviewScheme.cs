@@ -61,5 +61,5 @@ public static class PreviewScheme
                 IMediator mediator, CancellationToken ct) => TypedResults.Ok(await mediator.Send(new Query(trialId, body), ct)))
             .WithName("PreviewScheme")
             .WithSummary("Diagnostics of a constrained scheme (the body, or the draft) without allocating")
-            .TrialRead().ProducesErrors(400, 409, 422);
+            .TrialRead().ProducesErrors(400, 409, 422).SafeToRepeatPost();
 }

@@ -59,7 +59,7 @@ public sealed class FollowUpReminderJob(TrialManagerDbContext db, TimeProvider c
                 var digest = new Digest(trial.Code, trial.Title, today, recipient.Name, recipient.Email, news, horizon);
                 try
                 {
-                    if (await SendOnceRetryingAsync(trial.Id, recipient.UserId, digest, smtp, ct))
+                    if (await SendOnceAsync(trial.Id, recipient.UserId, digest, smtp, ct))
                         sent++;
                 }
                 catch (Exception e) when (!ct.IsCancellationRequested)
@@ -77,55 +77,39 @@ public sealed class FollowUpReminderJob(TrialManagerDbContext db, TimeProvider c
     }
 
     /// <summary>
-    /// Concurrent runs can deadlock on the reminders' unique key and the audit strands before anything is sent; such a
-    /// transaction is simply run again, a bounded number of times.
-    /// </summary>
-    private async Task<bool> SendOnceRetryingAsync(Guid trialId, Guid recipientId, Digest digest, SmtpSettings smtp, CancellationToken ct)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await SendOnceAsync(trialId, recipientId, digest, smtp, ct);
-            }
-            catch (Exception e) when (attempt < 4 && TransientFailures.IsTransient(e))
-            {
-                db.ChangeTracker.Clear();
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(10, 50 * attempt)), ct);
-            }
-        }
-    }
-
-
-    /// <summary>
     /// Records the digest's reminders, sends it, then commits. A concurrent run that recorded the same reminders first
     /// makes the insert wait for it and then fail on the unique key: that run sent them, so this one sends nothing.
+    /// Concurrent runs can also deadlock on that key and the audit strands before anything is sent; the transaction
+    /// is then simply run again (<see cref="Transactions"/>).
     /// </summary>
     private async Task<bool> SendOnceAsync(Guid trialId, Guid recipientId, Digest digest, SmtpSettings smtp, CancellationToken ct)
     {
         using var audit = AuditScope.System("follow-up reminder digest");
         db.Database.AutoSavepointsEnabled = false;
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var now = clock.GetUtcNow();
-        db.SentReminders.AddRange(digest.FollowUps.Select(f => new SentReminder
-        {
-            Id = Guid.CreateVersion7(now), TrialId = trialId, ParticipantId = f.FollowUp.ParticipantId, TimepointCode = f.FollowUp.TimepointCode,
-            State = Word(f.FollowUp.State), RecipientUserId = recipientId, SentAt = now,
-        }));
         try
         {
-            await db.SaveChangesAsync(ct);
+            await db.InTransactionAsync(async token =>
+            {
+                AuditScope.Current!.HeldStrands.Clear();
+                var now = clock.GetUtcNow();
+                db.SentReminders.AddRange(digest.FollowUps.Select(f => new SentReminder
+                {
+                    Id = Guid.CreateVersion7(now), TrialId = trialId, ParticipantId = f.FollowUp.ParticipantId, TimepointCode = f.FollowUp.TimepointCode,
+                    State = Word(f.FollowUp.State), RecipientUserId = recipientId, SentAt = now,
+                }));
+                await db.SaveChangesAsync(token);
+                await DigestMail.SendAsync(smtp, DigestMail.Compose(digest, smtp.From), token);
+            }, ct);
+            return true;
         }
         catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
         {
-            await transaction.RollbackAsync(ct);
-            db.ChangeTracker.Clear();
             return false;
         }
-        await DigestMail.SendAsync(smtp, DigestMail.Compose(digest, smtp.From), ct);
-        await transaction.CommitAsync(ct);
-        db.ChangeTracker.Clear();
-        return true;
+        finally
+        {
+            db.ChangeTracker.Clear();
+        }
     }
 
     private static string Word(FollowUpState state) => Data.Conventions.KebabCaseEnumConverter<FollowUpState>.ToWord(state);

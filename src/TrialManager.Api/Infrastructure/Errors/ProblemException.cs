@@ -14,6 +14,12 @@ public sealed class ProblemException(int status, string title, string detail, IR
     public string Title { get; } = title;
     public IReadOnlyList<Violation> Violations { get; } = violations ?? [];
 
+    /// <summary>When the caller may try again (sent as Retry-After): a request that is refused for now, not for good.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
+    public static ProblemException Busy(string detail, TimeSpan retryAfter) =>
+        new(StatusCodes.Status409Conflict, "Conflict", detail) { RetryAfter = retryAfter };
+
     public static ProblemException NotFound(string what) =>
         new(StatusCodes.Status404NotFound, "Not found", $"The {what} does not exist or is not visible to you.");
 

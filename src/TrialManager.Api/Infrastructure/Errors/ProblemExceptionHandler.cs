@@ -12,12 +12,31 @@ namespace TrialManager.Api.Infrastructure.Errors;
 /// The one place where exceptions become problem details. Known failures say what the caller can fix;
 /// anything else is a 500 that names nothing internal (the details go to the log with the request id).
 /// </summary>
-internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger)
+internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger,
+    TimeProvider clock)
     : IExceptionHandler
 {
+    /// <summary>How long a caller is asked to wait while the database is unreachable or restarting.</summary>
+    public static readonly TimeSpan DatabaseRetryAfter = TimeSpan.FromSeconds(5);
+
+    private static long _lastOutageLog;
+
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
     {
         var problem = Describe(exception);
+        var retryAfter = (exception as ProblemException)?.RetryAfter;
+        if (problem is null && DatabaseUnavailable(exception))
+        {
+            LogOutage(exception);
+            retryAfter = DatabaseRetryAfter;
+            problem = new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Detail = "The database is unavailable for the moment; nothing was changed. Retry after the time given.",
+            };
+        }
+        if (retryAfter is { } wait)
+            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (problem is null)
         {
             logger.LogError(exception, "Unhandled exception for request {RequestId}", context.TraceIdentifier);
@@ -33,6 +52,37 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         {
             HttpContext = context, ProblemDetails = problem, Exception = exception,
         });
+    }
+
+    /// <summary>
+    /// The database is down, restarting or out of connections: an outage of a dependency, answered 503, not a bug.
+    /// (A failure while a transaction commits is no different to the caller: its effect either is there or is not,
+    /// and an Idempotency-Key retry finds out which.)
+    /// </summary>
+    public static bool DatabaseUnavailable(Exception exception)
+    {
+        for (var cause = exception; cause is not null; cause = cause.InnerException)
+            switch (cause)
+            {
+                case PostgresException pg when pg.SqlState.StartsWith("08", StringComparison.Ordinal)
+                    || pg.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow
+                        or PostgresErrorCodes.TooManyConnections:
+                case NpgsqlException { InnerException: System.Net.Sockets.SocketException or IOException or TimeoutException or EndOfStreamException }:
+                case NpgsqlException { IsTransient: true } and not PostgresException:
+                    return true;
+            }
+        return false;
+    }
+
+    /// <summary>Once per half minute: an outage fails every request, and one warning says it.</summary>
+    private void LogOutage(Exception exception)
+    {
+        var now = clock.GetTimestamp();
+        var last = Interlocked.Read(ref _lastOutageLog);
+        if (last != 0 && clock.GetElapsedTime(last, now) < TimeSpan.FromSeconds(30))
+            return;
+        Interlocked.Exchange(ref _lastOutageLog, now);
+        logger.LogWarning("The database (PostgreSQL) is unavailable: {Reason}. Requests answer 503 until it is back.", exception.GetBaseException().Message);
     }
 
     private static ProblemDetails? Describe(Exception exception) => exception switch

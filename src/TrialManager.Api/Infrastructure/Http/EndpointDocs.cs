@@ -10,6 +10,14 @@ public static class EndpointDocs
     /// <summary>A header an endpoint sets on one of its answers, for the OpenAPI document.</summary>
     public sealed record ResponseHeader(int Status, string Name, string Description);
 
+    /// <summary>
+    /// A POST that records nothing a retry could duplicate (a preview, a checkpoint of the chain's head, a job run
+    /// now): a retry simply runs again, so it keeps nothing for an Idempotency-Key (whose length is still checked).
+    /// </summary>
+    public sealed record SafeToRepeat;
+
+    public static RouteHandlerBuilder SafeToRepeatPost(this RouteHandlerBuilder endpoint) => endpoint.WithMetadata(new SafeToRepeat());
+
     /// <summary>Documents the problem-details answers an endpoint can give besides the ones every route shares.</summary>
     public static RouteHandlerBuilder ProducesErrors(this RouteHandlerBuilder endpoint, params int[] statuses)
     {

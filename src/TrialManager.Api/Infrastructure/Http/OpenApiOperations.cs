@@ -47,9 +47,10 @@ internal sealed partial class OpenApiOperations : IOperationFilter
                     : Words(vocabulary.Schema, vocabulary.Words!, context.SchemaRepository);
         }
         if (post)
-            operation.Parameters.Add(Header(Idempotency.Header,
-                "Makes a retry safe: a request that changed something is answered again, unchanged, to a retry with the same key " +
-                "(marked Idempotency-Replayed); the same key with another request is a 422, and while the first request runs a 409.", false));
+            operation.Parameters.Add(Header(Idempotency.Header, metadata.OfType<EndpointDocs.SafeToRepeat>().Any()
+                ? "Accepted and not kept: this request records nothing a retry could duplicate, so a retry simply runs again."
+                : "Makes a retry safe: a request that changed something is answered again, unchanged, to a retry with the same key " +
+                  "(marked Idempotency-Replayed); the same key with another request is a 422, and while the first request runs a 409.", false));
         foreach (var header in metadata.OfType<EndpointDocs.RequestHeader>())
             operation.Parameters.Add(Header(header.Name, header.Description, header.Required));
 

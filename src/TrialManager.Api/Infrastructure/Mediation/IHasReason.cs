@@ -5,3 +5,6 @@ public interface IHasReason
 {
     string? Reason { get; }
 }
+
+/// <summary>A command whose result must not be stored to replay (a token's secret is shown once): it refuses an Idempotency-Key.</summary>
+public interface INotReplayable;

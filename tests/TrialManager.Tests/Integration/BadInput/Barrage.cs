@@ -111,8 +111,8 @@ public sealed partial class Barrage(BadInputWorld world, ApiDocument document, R
         var valid = await row.Make(world);
         var token = world.Callers[caller];
         var probe = mutation.Apply(ProbeOf(op, valid, token));
-        if (mutation.Prepare is { } prepare)
-            await SendAsync(prepare(ProbeOf(op, valid, token)));
+        if (mutation.Prepare is { } prepare && (await SendAsync(prepare(ProbeOf(op, valid, token)))).Accepted)
+            await SettleAsync();
         await changes.TakeAsync();
 
         var answer = await SendAsync(probe);

@@ -407,6 +407,10 @@ public static partial class Catalogue
             { MustRefuse = "an idempotency key has at most 200 characters" };
         yield return new Mutation("idempotency-key-on-refused", "header Idempotency-Key",
             p => failing(p).WithHeader("Idempotency-Key", NewId(random).ToString()));
+        // These record nothing a retry could duplicate: they keep nothing for a key, so a reused one is not refused.
+        if (operation.Key is "POST /api/v1/trials/{trialId}/randomisation/preview" or "POST /api/v1/trials/{trialId}/audit/checkpoints"
+            or "POST /api/v1/jobs/{jobName}/trigger")
+            yield break;
         var reused = NewId(random).ToString();
         yield return new Mutation("idempotency-key-reused", "header Idempotency-Key",
                 p => (p.Body is null ? p.WithQuery("other", "1") : p.WithJson(" " + Encoding.UTF8.GetString(p.Body))).WithHeader("Idempotency-Key", reused))

@@ -64,4 +64,21 @@ public sealed class IdempotencyTests : IntegrationTest
         await other.CloseAsync();
         Assert.That((await EnrolAsync(NewParticipant(_world.ClusterA), "k-2")).Code, Is.EqualTo(201), "free again once the holder is gone");
     }
+
+    [Test]
+    public async Task Stored_answers_are_forgotten_after_the_retention_by_their_own_job()
+    {
+        var me = (await Api.Get("/me", _world.ResearcherA)).Id;
+        await Db.ExecuteAsync($$"""
+            INSERT INTO idempotency_records (user_id, key, request_hash, result, created_at) VALUES
+              ('{{me}}', 'old', '\x00', '{}', now() - interval '2 days'), ('{{me}}', 'new', '\x00', '{}', now())
+            """);
+
+        await Expect(HttpStatusCode.Accepted, Api.Post("/jobs/idempotency-cleanup/trigger", new { }, Admin));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await RecordsAsync() != 1 && DateTime.UtcNow < deadline)
+            await Task.Delay(100);
+
+        Assert.That(await Db.ScalarAsync<string>("SELECT string_agg(key, ',') FROM idempotency_records"), Is.EqualTo("new"));
+    }
 }

@@ -1,0 +1,131 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Mvc;
+using TrialManager.Api.Infrastructure.Errors;
+
+namespace TrialManager.Api.Infrastructure.Http;
+
+/// <summary>
+/// How many writes a process runs at once (`Limits:ConcurrentWrites`, default 8: a trial's audit chain has 8 strands,
+/// and more writers than the database can serve only queue inside it), how many may wait (`Limits:QueuedWrites`,
+/// 200) and for how long at most (`Limits:WriteQueueMilliseconds`, 2000), and what counts as a standing queue: waits
+/// above `Limits:WriteQueueTargetMilliseconds` (10) for longer than `Limits:WriteQueueIntervalMilliseconds` (100).
+/// </summary>
+public sealed class WriteAdmissionOptions
+{
+    public int ConcurrentWrites { get; set; } = 8;
+    public int QueuedWrites { get; set; } = 200;
+    public int WriteQueueMilliseconds { get; set; } = 2000;
+    public int WriteQueueTargetMilliseconds { get; set; } = 10;
+    public int WriteQueueIntervalMilliseconds { get; set; } = 100;
+}
+
+/// <summary>
+/// Load held instead of collapse. A write runs while fewer than the limit run; otherwise it waits its turn (oldest
+/// first), so that a burst is served. But a queue that stands (every write waited longer than the target for a whole
+/// interval, as CoDel tells a burst from overload) means writes arrive faster than they finish: from then on a write
+/// that cannot start at once is refused at once, 503 with Retry-After, before it touches the database, until a write
+/// starts without waiting again. The writes the service accepts keep a bounded latency however many arrive.
+/// </summary>
+public sealed class WriteAdmission(RequestDelegate next, WriteAdmissionOptions options, IProblemDetailsService problems, TimeProvider clock)
+    : IDisposable
+{
+    private readonly ConcurrencyLimiter _limiter = new(new ConcurrencyLimiterOptions
+    {
+        PermitLimit = options.ConcurrentWrites,
+        QueueLimit = options.QueuedWrites,
+        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+    });
+
+    private readonly Lock _state = new();
+    private long _aboveTargetSince;
+    private bool _shedding;
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)
+            || !context.Request.Path.StartsWithSegments(ApiEndpoints.Prefix))
+        {
+            await next(context);
+            return;
+        }
+        using var lease = await AdmitAsync(context.RequestAborted);
+        if (lease.IsAcquired)
+        {
+            await next(context);
+            return;
+        }
+        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        context.Response.Headers.RetryAfter = "1";
+        await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = ProblemExceptionHandler.TitleFor(StatusCodes.Status503ServiceUnavailable),
+                Detail = "The service is taking all the writes it can; nothing was changed. Retry after the time given.",
+            },
+        });
+    }
+
+    private async Task<RateLimitLease> AdmitAsync(CancellationToken aborted)
+    {
+        var now = clock.GetTimestamp();
+        var immediate = _limiter.AttemptAcquire();
+        if (immediate.IsAcquired)
+        {
+            Waited(TimeSpan.Zero, now);
+            return immediate;
+        }
+        lock (_state)
+            if (_shedding)
+                return immediate;
+        immediate.Dispose();
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        wait.CancelAfter(options.WriteQueueMilliseconds);
+        try
+        {
+            var lease = await _limiter.AcquireAsync(1, wait.Token);
+            if (lease.IsAcquired)
+                Waited(clock.GetElapsedTime(now), clock.GetTimestamp());
+            return lease;
+        }
+        catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+        {
+            return Refused.Lease;
+        }
+    }
+
+    /// <summary>CoDel's test: a queue is standing when every wait for a whole interval was above the target.</summary>
+    private void Waited(TimeSpan waited, long now)
+    {
+        lock (_state)
+        {
+            if (waited < TimeSpan.FromMilliseconds(options.WriteQueueTargetMilliseconds))
+            {
+                (_aboveTargetSince, _shedding) = (0, false);
+                return;
+            }
+            if (_aboveTargetSince == 0)
+                _aboveTargetSince = now;
+            else if (clock.GetElapsedTime(_aboveTargetSince, now) >= TimeSpan.FromMilliseconds(options.WriteQueueIntervalMilliseconds))
+                _shedding = true;
+        }
+    }
+
+    public void Dispose() => _limiter.Dispose();
+
+    /// <summary>The answer for a write that waited as long as a write may.</summary>
+    private sealed class Refused : RateLimitLease
+    {
+        public static readonly Refused Lease = new();
+        public override bool IsAcquired => false;
+        public override IEnumerable<string> MetadataNames => [];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = null;
+            return false;
+        }
+    }
+}
