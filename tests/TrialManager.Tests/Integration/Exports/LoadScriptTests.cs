@@ -55,7 +55,12 @@ public sealed class LoadScriptTests : IntegrationTest
             await File.WriteAllTextAsync(Path.Combine(folder, "check.R"), Check);
             var check = await RunAsync(rscript, folder, "check.R");
             Assert.That(check.ExitCode, Is.Zero, check.Errors);
+            // What a statistician would see, kept in the test log: load.R's summary and R's own figures for the trial.
             TestContext.Out.WriteLine(load.Output);
+            TestContext.Out.WriteLine(string.Join('\n', check.Output.Split('\n')
+                .Where(l => l.StartsWith("rows\t", StringComparison.Ordinal) || l.StartsWith("arms\t", StringComparison.Ordinal)
+                    || l.StartsWith("mean\t", StringComparison.Ordinal) || l.StartsWith("reasons\t", StringComparison.Ordinal)
+                    || l.StartsWith("coded\t", StringComparison.Ordinal))));
             var facts = check.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('\t'))
                 .ToDictionary(f => string.Join('\t', f[..^1]), f => f[^1]);
             var dictionary = DictionaryRow.Read(files["data_dictionary.csv"]);
