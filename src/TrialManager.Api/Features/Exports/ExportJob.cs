@@ -112,7 +112,8 @@ public sealed class ExportJob(TrialManagerDbContext db, NpgsqlDataSource data, I
             rowCounts = new() { ["assessments"] = total };
         }
         else
-            rowCounts = (await CsvExtractWriter.WriteAsync(hashing, extract, Progress, ct)).ToDictionary(f => f.Name, f => f.Rows);
+            rowCounts = (await CsvExtractWriter.WriteAsync(hashing, extract, Progress, ct))
+                .Where(f => f.Rows is not null).ToDictionary(f => f.Name, f => f.Rows!.Value);
         await hashing.FlushAsync(ct);
         return (rowCounts, hashing.BytesWritten, hashing.Sha256Hex);
     }

@@ -34,15 +34,18 @@ public sealed class ExportTests : IntegrationTest
             Assert.That(status["sizeBytes"]!.GetValue<long>(), Is.EqualTo(zip.Length));
             Assert.That(status["sha256"]!.GetValue<string>(), Is.EqualTo(Convert.ToHexStringLower(SHA256.HashData(zip))));
             Assert.That(status["expiresAt"]!.GetValue<DateTimeOffset>(), Is.GreaterThan(DateTimeOffset.UtcNow.AddDays(6)));
-            Assert.That(files.Keys, Is.EqualTo(new[] { "participants.csv", "clusters.csv", "assessments_long.csv", "assessments_wide.csv", "data_dictionary.csv", "manifest.json" }));
+            Assert.That(files.Keys, Is.EqualTo(new[]
+            {
+                "participants.csv", "clusters.csv", "assessments_long.csv", "assessments_wide.csv", "data_dictionary.csv", "load.R", "load.do", "manifest.json",
+            }));
             Assert.That(files["participants.csv"], Is.EqualTo(
                 "participant_id,kind,cluster,site,arm,consent_date,baseline_date,status,status_date\n" +
                 $"{a},patient,{x.ClusterA},SLAM,{x.ArmA},2011-06-01,2011-06-08,active,\n" +
                 $"{b},patient,{x.ClusterB},GLOS,{x.ArmB},2011-06-01,2011-06-08,active,\n"));
             Assert.That(files["clusters.csv"], Is.EqualTo(
-                "cluster,site,arm\n" +
-                $"{x.ClusterB},GLOS,{x.ArmB}\n" +
-                $"{x.ClusterA},SLAM,{x.ArmA}\n"));
+                "cluster,site,arm,caseload,team_type\n" +
+                $"{x.ClusterB},GLOS,{x.ArmB},180,assertive\n" +
+                $"{x.ClusterA},SLAM,{x.ArmA},250,support\n"));
             Assert.That(files["assessments_long.csv"], Is.EqualTo(
                 "participant_id,timepoint,instrument,instrument_version,status,assessed_on,out_of_window,days_out_of_window,variable,variable_kind,value,value_text\n" +
                 $"{a},{baseA},m1,item,3,\n" +
@@ -64,17 +67,28 @@ public sealed class ExportTests : IntegrationTest
                 $"{b},{baseA},mode,item,,\n" +
                 $"{b},{baseA},total,scale,0,\n"));
             Assert.That(files["assessments_wide.csv"], Is.EqualTo(
-                "participant_id,timepoint,mood_status,mood_assessed_on,mood_version,mood_m1,mood_m2,mood_note,mood_seen,mood_mode,mood_total\n" +
-                $"{a},baseline,complete,2011-06-10,1,3,1,\"felt \"\"better\"\", thanks\",2011-06-09,home,6\n" +
-                $"{a},12m,draft,2012-06-07,1,-99,2,,,,\n" +
-                $"{b},baseline,complete,2011-06-10,1,0,4,,,,0\n"));
+                "participant_id,timepoint,cluster,site,arm,mood_status,mood_assessed_on,mood_version,mood_m1,mood_m2,mood_note,mood_seen,mood_mode,mood_total\n" +
+                $"{a},baseline,{x.ClusterA},SLAM,{x.ArmA},complete,2011-06-10,1,3,1,\"felt \"\"better\"\", thanks\",2011-06-09,home,6\n" +
+                $"{a},12m,{x.ClusterA},SLAM,{x.ArmA},draft,2012-06-07,1,-99,2,,,,\n" +
+                $"{b},baseline,{x.ClusterB},GLOS,{x.ArmB},complete,2011-06-10,1,0,4,,,,0\n"));
             var dictionary = files["data_dictionary.csv"].Split('\n');
-            Assert.That(dictionary[0], Is.EqualTo("file,variable,label,type,allowed_values,missing_codes"));
-            Assert.That(dictionary, Does.Contain($"participants.csv,arm,Arm (the real allocation),categorical,{ArmZulu}=Pro-recovery team; {ArmYankee}=Usual care,empty: cluster not yet randomised"));
-            Assert.That(dictionary, Does.Contain("assessments_wide.csv,mood_m1,Mood check: Low mood,integer,0 to 4,-99=refused"));
-            Assert.That(dictionary, Does.Contain("assessments_wide.csv,mood_mode,Mood check: Where,categorical,home=At home; clinic=In clinic,"));
-            Assert.That(dictionary, Does.Contain("assessments_wide.csv,mood_seen,Mood check: Last seen,date,yyyy-mm-dd,"));
-            Assert.That(dictionary, Does.Contain("assessments_long.csv,timepoint,Timepoint,categorical,baseline=Baseline; 12m=One year,"));
+            Assert.That(dictionary[0], Is.EqualTo("file,variable,label,type,allowed_values,missing_codes,derivation"));
+            Assert.That(dictionary, Does.Contain($"participants.csv,arm,Arm (the real allocation),categorical,{ArmZulu}=Pro-recovery team; {ArmYankee}=Usual care,empty: cluster not yet randomised,"));
+            Assert.That(dictionary, Does.Contain($"participants.csv,cluster,Cluster (unit of randomisation),categorical,{x.ClusterB}; {x.ClusterA},,"));
+            Assert.That(dictionary, Does.Contain("clusters.csv,caseload,caseload: cluster covariate,decimal,,empty: not recorded for the cluster,"));
+            Assert.That(dictionary, Does.Contain("clusters.csv,team_type,teamType: cluster covariate,categorical,assertive; support,empty: not recorded for the cluster,"));
+            Assert.That(dictionary, Does.Contain("assessments_wide.csv,mood_m1,Mood check: Low mood,integer,0 to 4,-99=refused,"));
+            // Any item takes a missing-data code, whatever its type.
+            Assert.That(dictionary, Does.Contain("assessments_wide.csv,mood_mode,Mood check: Where,categorical,home=At home; clinic=In clinic,-99=refused,"));
+            Assert.That(dictionary, Does.Contain("assessments_wide.csv,mood_seen,Mood check: Last seen,date,yyyy-mm-dd,-99=refused,"));
+            Assert.That(dictionary, Does.Contain("assessments_wide.csv,mood_total,\"Mood check: Total (sum of 2 items, some reverse-scored)\",decimal,," +
+                "empty: fewer than 2 items answered,\"score computed by the service: sum of mood_m1, mood_m2; reverse-scored (min + max - answer): mood_m2; at least 2 answered\""));
+            Assert.That(dictionary, Does.Contain("assessments_long.csv,timepoint,Timepoint,categorical,baseline=Baseline; 12m=One year,,"));
+            Assert.That(dictionary, Does.Contain("assessments_long.csv,value,\"Numeric answer, missing-data code or scale score\",decimal,," +
+                "\"on rows where instrument is MOOD and variable_kind is item: -99=refused; empty: not answered, not numeric, or scale not scorable\"," +
+                "\"on scale rows, the score the service computed (described with the scale's column in assessments_wide.csv)\""));
+            Assert.That(files["load.R"], Does.Contain("read_extract(\"clusters.csv\"").And.Contain($"as_factor(participants$arm, c(\"{ArmZulu}\", \"{ArmYankee}\"), c(\"Pro-recovery team\","));
+            Assert.That(files["load.do"], Does.Contain("import delimited using \"clusters.csv\"").And.Contain("label define arm 1 \"Pro-recovery team\" 2 \"Usual care\", replace"));
         });
 
         var manifest = JsonNode.Parse(files["manifest.json"])!;
@@ -92,6 +106,13 @@ public sealed class ExportTests : IntegrationTest
                 archive.GetEntry(name)!.Open().CopyTo(content);
                 Assert.That(entry!["sha256"]!.GetValue<string>(), Is.EqualTo(Convert.ToHexStringLower(SHA256.HashData(content.ToArray()))), name);
                 Assert.That(entry["bytes"]!.GetValue<long>(), Is.EqualTo(content.Length), name);
+                if (name is "load.R" or "load.do")
+                {
+                    // A script has lines, not rows of data.
+                    Assert.That(entry["rows"], Is.Null, name);
+                    Assert.That(status["rowCounts"]![name], Is.Null, name);
+                    continue;
+                }
                 Assert.That(entry["rows"]!.GetValue<long>(), Is.EqualTo(files[name].Count(c => c == '\n') - 1), name);
                 Assert.That(status["rowCounts"]![name]!.GetValue<long>(), Is.EqualTo(entry["rows"]!.GetValue<long>()), name);
             }
@@ -121,7 +142,11 @@ public sealed class ExportTests : IntegrationTest
                 var all = string.Concat(files.Values);
                 foreach (var word in ArmWords)
                     Assert.That(all, Does.Not.Contain(word).IgnoreCase, $"a blinded extract names '{word}'");
-                Assert.That(files["clusters.csv"], Is.EqualTo($"cluster,site,arm\n{x.ClusterB},GLOS,{maskB}\n{x.ClusterA},SLAM,{maskA}\n"));
+                Assert.That(files["clusters.csv"], Is.EqualTo(
+                    $"cluster,site,arm,caseload,team_type\n{x.ClusterB},GLOS,{maskB},180,assertive\n{x.ClusterA},SLAM,{maskA},250,support\n"));
+                Assert.That(files["assessments_wide.csv"], Does.Contain($",{x.ClusterA},SLAM,{maskA},"));
+                Assert.That(files["load.R"], Does.Contain("as_factor(participants$arm, c(\"A\", \"B\"))"));
+                Assert.That(files["load.do"], Does.Contain("label define arm 1 \"A\" 2 \"B\", replace"));
                 Assert.That(files["participants.csv"], Does.Contain($",{x.ClusterA},SLAM,{maskA},"));
                 Assert.That(files["data_dictionary.csv"], Does.Contain(
                     "participants.csv,arm,Arm as a masked code: the same code for the same arm in every blinded extract of this trial,categorical,A; B,"));
@@ -144,7 +169,7 @@ public sealed class ExportTests : IntegrationTest
         {
             Assert.That(files["clusters.csv"], Does.Contain(x.ArmA).And.Contain(x.ArmB));
             Assert.That(files["assessments_wide.csv"].Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(2));
-            Assert.That(files["assessments_wide.csv"], Does.Contain($"{x.ParticipantA},12m,draft"));
+            Assert.That(files["assessments_wide.csv"], Does.Contain($"{x.ParticipantA},12m,{x.ClusterA},SLAM,{x.ArmA},draft"));
             Assert.That(status["timepoints"]!.AsArray().Select(t => t!.GetValue<string>()), Is.EqualTo(new[] { "12m" }));
             // One access event for the request, one for the download.
             Assert.That(await Db.ScalarAsync<long>(

@@ -6,6 +6,7 @@ using System.Xml.Linq;
 using TrialManager.Api.Features.Exports;
 using TrialManager.Api.Features.Outcomes;
 using TrialManager.Api.Features.Outcomes.Scoring;
+using TrialManager.Data.Trials;
 
 namespace TrialManager.Tests.Unit.Exports;
 
@@ -34,7 +35,8 @@ public sealed class OdmWriterTests
         Guid.Parse("5b0c8f0e-7a43-4d43-9a0e-3d1f2c5a9b11"), "REFOCUS-T", "REFOCUS test trial", blinded, CreatedAt, "stats@example.org",
         // A blinded header's labels are deliberately the real ones here: the writer must not copy them into the file.
         blinded ? [new("A", "Usual care"), new("B", "Active treatment")] : RealArms,
-        Timepoints, instruments.Length > 0 ? instruments : [new ExtractInstrument("WB", 1, Wellbeing)]);
+        Timepoints, instruments.Length > 0 ? instruments : [new ExtractInstrument("WB", 1, Wellbeing)],
+        new ExtractClusterDesign(["S1", "S2"], ["C1", "C2"], [], null));
 
     private static ExtractParticipant[] Participants(bool blinded)
     {
@@ -47,10 +49,12 @@ public sealed class OdmWriterTests
     }
 
     private static ExtractCluster[] Clusters(bool blinded) =>
-        [new("C1", "S1", blinded ? "B" : "ACTIVE-RX"), new("C2", "S2", blinded ? "A" : "USUAL-CARE")];
+        [new("C1", "S1", blinded ? "B" : "ACTIVE-RX", NoCovariates, null), new("C2", "S2", blinded ? "A" : "USUAL-CARE", NoCovariates, null)];
+
+    private static readonly Dictionary<string, CovariateValue> NoCovariates = [];
 
     private static ExtractAssessment Assessment(string participant, string timepoint, DateOnly on, object?[] answers, double? sleepScore, bool outOfWindow = false) =>
-        new(participant, timepoint, "WB", 1, "complete", on, outOfWindow, outOfWindow ? 3 : 0,
+        new(participant, "C1", "S1", null, timepoint, "WB", 1, "complete", on, outOfWindow, outOfWindow ? 3 : 0,
             new Dictionary<string, JsonElement>
             {
                 ["mood"] = JsonSerializer.SerializeToElement(answers[0]),
@@ -248,7 +252,7 @@ public sealed class OdmWriterTests
     {
         var notes = new InstrumentDefinition("NOTE", "Notes", "Test.", [new ItemDefinition("note", "Note", "text", null, null, null, false)], [], []);
         var header = Header(false, new ExtractInstrument("NOTE", 1, notes));
-        var answer = new ExtractAssessment("P001", "BL", "NOTE", 1, "complete", new DateOnly(2026, 1, 12), false, 0,
+        var answer = new ExtractAssessment("P001", "C1", "S1", null, "BL", "NOTE", 1, "complete", new DateOnly(2026, 1, 12), false, 0,
             new Dictionary<string, JsonElement> { ["note"] = JsonSerializer.SerializeToElement("a <b> & \"c\"\u0001 \ud83d\ude00 end") },
             new Dictionary<string, double?>());
         var doc = Validated(await Write(header, Participants(false), Clusters(false), [answer]));
@@ -277,12 +281,12 @@ public sealed class OdmWriterTests
         var qprV2 = qpr with { Items = qpr.Items.Select(i => i.Code == "q1" ? i with { Max = 5 } : i).ToList() };
         var instruments = library.Select(d => new ExtractInstrument(d.Code, 1, d)).Append(new ExtractInstrument("QPR", 2, qprV2)).ToArray();
 
-        var assessments = instruments.Select(i => new ExtractAssessment("P001", "BL", i.Code, i.Version, "complete", new DateOnly(2026, 1, 12), false, 0,
+        var assessments = instruments.Select(i => new ExtractAssessment("P001", "C1", "S1", null, "BL", i.Code, i.Version, "complete", new DateOnly(2026, 1, 12), false, 0,
                 i.Definition.Items.Select((item, n) => (item.Code, Value: n == 0 ? JsonSerializer.SerializeToElement(-97) : ValidAnswer(item)))
                     .ToDictionary(a => a.Code, a => a.Value),
                 i.Definition.Scales.ToDictionary(s => s.Code, double? (s) => 1.5)))
             .Take(library.Count) // one assessment per instrument and timepoint: QPR v2 goes to 12m
-            .Append(new ExtractAssessment("P001", "12m", "QPR", 2, "complete", new DateOnly(2027, 1, 12), false, 0,
+            .Append(new ExtractAssessment("P001", "C1", "S1", null, "12m", "QPR", 2, "complete", new DateOnly(2027, 1, 12), false, 0,
                 qprV2.Items.ToDictionary(i => i.Code, ValidAnswer), qprV2.Scales.ToDictionary(s => s.Code, double? (s) => 40)))
             .ToArray();
         var doc = Validated(await Write(Header(false, instruments), Participants(false).Take(1), Clusters(false), assessments));
