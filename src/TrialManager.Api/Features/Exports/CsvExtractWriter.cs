@@ -192,7 +192,7 @@ public static class CsvExtractWriter
     }
 
     private static Task WideRowAsync(CsvWriter csv, ExtractAssessment key, string?[] values) =>
-        RowAsync(csv, [key.ParticipantExternalId, key.TimepointCode, key.ClusterCode, key.SiteCode, key.Arm, .. values]);
+        RowAsync(csv, [key.ParticipantExternalId, key.TimepointCode, .. values, key.ClusterCode, key.SiteCode, key.Arm]);
 
     private static async Task<long> DictionaryAsync(CsvWriter csv, ExtractDictionary dictionary, CancellationToken ct)
     {

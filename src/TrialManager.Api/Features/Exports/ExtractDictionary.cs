@@ -164,10 +164,12 @@ public sealed partial class ExtractDictionary
             new("value_text", "Text, date or non-numeric choice answer", ColumnType.String) { Empty = "not answered or numeric" },
         ];
 
-        ExtractVariable[] wideKeys = [participantId, timepoint, cluster, site, arm with { Empty = "cluster not yet randomised" }];
+        ExtractVariable[] wideKeys = [participantId, timepoint];
+        // After the instrument columns, so that the columns the wide file always had keep their places.
+        ExtractVariable[] wideDesign = [cluster, site, arm with { Empty = "cluster not yet randomised" }];
         var taken = new HashSet<string>(StringComparer.Ordinal);
         taken.UnionWith(participants.Select(v => v.Name));
-        taken.UnionWith(wideKeys.Select(v => v.Name));
+        taken.UnionWith(wideKeys.Concat(wideDesign).Select(v => v.Name));
         var wide = WideLayout.Of(header.Instruments, taken);
         taken.UnionWith(wide.Columns.Select(c => c.Name));
 
@@ -197,7 +199,7 @@ public sealed partial class ExtractDictionary
             new ExtractFile(Clusters, "one row per cluster", ["cluster"], clusters),
             new ExtractFile(AssessmentsLong, "one row per participant, timepoint and item or scale",
                 ["participant_id", "timepoint", "instrument", "variable"], assessmentsLong),
-            new ExtractFile(AssessmentsWide, "one row per participant and timepoint", ["participant_id", "timepoint"], [.. wideKeys, .. wide.Columns]),
+            new ExtractFile(AssessmentsWide, "one row per participant and timepoint", ["participant_id", "timepoint"], [.. wideKeys, .. wide.Columns, .. wideDesign]),
         ]);
     }
 
