@@ -52,6 +52,8 @@ internal static class AuditAppender
             SELECT @chain, s, 0, @genesis FROM generate_series(0, {AuditChain.Strands - 1}) AS s
             ON CONFLICT DO NOTHING
             """, chainId, ct);
+        // Every strand taken: write admission lets a process run no more writes than a chain has strands, and queues
+        // the rest oldest first, so only writers of other processes and jobs get here; they wait on one strand.
         return await QueryHeadAsync(db, FreeStrand, chainId, null, ct)
             ?? await QueryHeadAsync(db, "SELECT strand, sequence, hash FROM audit_strand_heads WHERE chain_id = @chain AND strand = @strand FOR UPDATE",
                 chainId, Random.Shared.Next(AuditChain.Strands), ct)

@@ -19,7 +19,8 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
     /// <summary>How long a caller is asked to wait while the database is unreachable or restarting.</summary>
     public static readonly TimeSpan DatabaseRetryAfter = TimeSpan.FromSeconds(5);
 
-    private static long _lastOutageLog;
+    // Per host (the handler is a singleton), so that each process, and each test host, says it once.
+    private long _lastOutageLog;
 
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
     {
