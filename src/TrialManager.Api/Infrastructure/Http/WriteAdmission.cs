@@ -21,12 +21,11 @@ public sealed class WriteAdmissionOptions
 
 /// <summary>
 /// Load held instead of collapse. A write runs while fewer than the limit run; otherwise it waits its turn (oldest
-/// first), so that a burst is served. But a queue that stands (every write waited longer than the target for a whole
-/// interval, as CoDel tells a burst from overload) means writes arrive faster than they finish: from then on the queue
-/// is kept to one round of writes (as many as run at once), and a write that finds it full is refused at once, 503
-/// with Retry-After, before it touches the database, until a write starts without waiting again. The writes the
-/// service accepts keep a bounded latency however many arrive, while clients that wait for their answers before
-/// sending more (at most twice the limit in flight) are never refused.
+/// first), so that a burst, or many clients at once, are served. But a queue that stands (every write waited longer
+/// than the target for a whole interval, as CoDel tells a burst from overload) and grows means writes arrive faster
+/// than they finish: from then on the queue is kept to one round of writes (as many as run at once), and a write that
+/// finds it full is refused at once, 503 with Retry-After, before it touches the database, until a write starts
+/// without waiting again. The writes the service accepts keep a bounded latency however many arrive.
 /// </summary>
 public sealed class WriteAdmission(RequestDelegate next, WriteAdmissionOptions options, IProblemDetailsService problems, TimeProvider clock)
     : IDisposable
@@ -40,6 +39,7 @@ public sealed class WriteAdmission(RequestDelegate next, WriteAdmissionOptions o
 
     private readonly Lock _state = new();
     private long _aboveTargetSince;
+    private long _queuedAtIntervalStart;
     private bool _shedding;
 
     public async Task InvokeAsync(HttpContext context)
@@ -98,9 +98,15 @@ public sealed class WriteAdmission(RequestDelegate next, WriteAdmissionOptions o
         }
     }
 
-    /// <summary>CoDel's test: a queue is standing when every wait for a whole interval was above the target.</summary>
+    /// <summary>
+    /// CoDel's test, a queue that stands (every wait above the target for a whole interval), and one more: the queue
+    /// grew by a round of writes over that interval. A queue that stands but does not grow is clients that wait for
+    /// their answers before they send more (so it cannot grow beyond them); one that grows is arrivals outpacing the
+    /// writes, which only refusing can stop.
+    /// </summary>
     private void Waited(TimeSpan waited, long now)
     {
+        var queued = _limiter.GetStatistics()!.CurrentQueuedCount;
         lock (_state)
         {
             if (waited < TimeSpan.FromMilliseconds(options.WriteQueueTargetMilliseconds))
@@ -109,9 +115,12 @@ public sealed class WriteAdmission(RequestDelegate next, WriteAdmissionOptions o
                 return;
             }
             if (_aboveTargetSince == 0)
-                _aboveTargetSince = now;
+                (_aboveTargetSince, _queuedAtIntervalStart) = (now, queued);
             else if (clock.GetElapsedTime(_aboveTargetSince, now) >= TimeSpan.FromMilliseconds(options.WriteQueueIntervalMilliseconds))
-                _shedding = true;
+            {
+                _shedding |= queued >= _queuedAtIntervalStart + options.ConcurrentWrites;
+                (_aboveTargetSince, _queuedAtIntervalStart) = (now, queued);
+            }
         }
     }
 

@@ -43,15 +43,15 @@ public sealed class WriteAdmissionTests
         return (context, _admission.InvokeAsync(context));
     }
 
-    /// <summary>Ends the write that runs now, after it ran for the given time; the next one in the queue starts.</summary>
-    private async Task FinishRunningAsync(int afterMs, int running)
+    /// <summary>Ends write number <paramref name="index"/> after it ran for the given time, and waits until that many have started.</summary>
+    private async Task FinishAsync(int index, int afterMs, int thenStarted)
     {
         _clock.Advance(TimeSpan.FromMilliseconds(afterMs));
         TaskCompletionSource write;
         lock (_running)
-            write = _running[running];
+            write = _running[index];
         write.SetResult();
-        await WaitUntil(() => _running.Count > running + 1);
+        await WaitUntil(() => _running.Count == thenStarted);
     }
 
     private static async Task WaitUntil(Func<bool> condition)
@@ -70,20 +70,42 @@ public sealed class WriteAdmissionTests
         var writes = Enumerable.Range(0, 4).Select(_ => Write()).ToList();
         await WaitUntil(() => _running.Count == 1);
         for (var i = 0; i < 3; i++)
-            await FinishRunningAsync(afterMs: 5, running: i);
+            await FinishAsync(i, afterMs: 5, thenStarted: i + 2);
         _running[3].SetResult();
         await Task.WhenAll(writes.Select(w => w.Answered));
         Assert.That(writes.Select(w => w.Context.Response.StatusCode), Is.All.EqualTo(200), "waits under the target are a burst");
     }
 
     [Test]
-    public async Task A_standing_queue_refuses_the_next_write_at_once_until_one_starts_without_waiting()
+    public async Task Clients_that_wait_for_their_answers_are_never_refused_however_long_they_queue()
     {
-        var writes = Enumerable.Range(0, 5).Select(_ => Write()).ToList();
+        var writes = Enumerable.Range(0, 4).Select(_ => Write()).ToList();
         await WaitUntil(() => _running.Count == 1);
-        // Each queued write waited 60 ms more than the last: above the 10 ms target for more than a 100 ms interval.
-        for (var i = 0; i < 3; i++)
-            await FinishRunningAsync(afterMs: 60, running: i);
+        // A closed loop: every write that ends is followed by a new one; every wait is far above the target.
+        for (var i = 0; i < 10; i++)
+        {
+            await FinishAsync(i, afterMs: 60, thenStarted: i + 2);
+            writes.Add(Write());
+        }
+        Assert.That(writes.Select(w => w.Answered.IsCompleted ? w.Context.Response.StatusCode : 0), Is.All.Not.EqualTo(503));
+        for (var i = 10; i < 13; i++)
+            await FinishAsync(i, afterMs: 1, thenStarted: i + 2);
+        _running[13].SetResult();
+        await Task.WhenAll(writes.Select(w => w.Answered));
+        Assert.That(writes.Select(w => w.Context.Response.StatusCode), Is.All.EqualTo(200));
+    }
+
+    [Test]
+    public async Task A_queue_that_stands_and_grows_refuses_the_next_write_at_once_until_one_starts_without_waiting()
+    {
+        var writes = new List<(DefaultHttpContext Context, Task Answered)> { Write(), Write() };
+        await WaitUntil(() => _running.Count == 1);
+        // Writes arrive faster than they end, and every wait is above the 10 ms target for more than a 100 ms interval,
+        // over which the queue grew.
+        await FinishAsync(0, afterMs: 60, thenStarted: 2);
+        writes.AddRange(Enumerable.Range(0, 6).Select(_ => Write()));
+        await FinishAsync(1, afterMs: 60, thenStarted: 3);
+        await FinishAsync(2, afterMs: 60, thenStarted: 4);
 
         var refused = Write();
         await refused.Answered.WaitAsync(TimeSpan.FromSeconds(10));
@@ -96,21 +118,26 @@ public sealed class WriteAdmissionTests
         var read = Write("GET");
         await WaitUntil(() => _running.Count == 5);
         Assert.That(read.Answered.IsCompleted, Is.False, "reads are not held back");
-
-        // The writes already queued are served; then one that finds a free place starts at once and ends the shedding.
-        _running[3].SetResult();
-        await WaitUntil(() => _running.Count == 6);
         _running[4].SetResult();
-        _running[5].SetResult();
-        await Task.WhenAll(writes.Select(w => w.Answered).Append(read.Answered));
+        await read.Answered;
+
+        // The writes already queued are served (the fourth runs; the rest start as 5 to 8); then one that finds a free
+        // place starts at once and ends the shedding.
+        await FinishAsync(3, afterMs: 1, thenStarted: 6);
+        for (var i = 5; i < 8; i++)
+            await FinishAsync(i, afterMs: 1, thenStarted: i + 2);
+        _running[8].SetResult();
+        await Task.WhenAll(writes.Select(w => w.Answered));
         var next = Write();
-        await WaitUntil(() => _running.Count == 7);
-        var queued = Write();
-        Assert.That(queued.Answered.IsCompleted, Is.False, "a write behind it waits again instead of being refused");
-        _running[6].SetResult();
-        await WaitUntil(() => _running.Count == 8);
-        _running[7].SetResult();
-        await Task.WhenAll(next.Answered, queued.Answered);
-        Assert.That(writes.Append(next).Append(queued).Select(w => w.Context.Response.StatusCode), Is.All.EqualTo(200), "accepted writes all ran");
+        await WaitUntil(() => _running.Count == 10);
+        var behind = new[] { Write(), Write() };
+        Assert.That(behind.Select(w => w.Answered.IsCompleted), Is.All.False, "writes behind it wait again instead of being refused");
+        _running[9].SetResult();
+        await WaitUntil(() => _running.Count == 11);
+        _running[10].SetResult();
+        await WaitUntil(() => _running.Count == 12);
+        _running[11].SetResult();
+        await Task.WhenAll(behind.Select(w => w.Answered).Append(next.Answered));
+        Assert.That(writes.Append(next).Concat(behind).Select(w => w.Context.Response.StatusCode), Is.All.EqualTo(200), "accepted writes all ran");
     }
 }
