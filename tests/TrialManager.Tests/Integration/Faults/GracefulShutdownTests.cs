@@ -3,7 +3,8 @@ namespace TrialManager.Tests.Integration.Faults;
 /// <summary>
 /// Issue 12 (e): SIGTERM while researchers write concurrently, with two writes held open at that moment (one before
 /// its commit, one after). The host stops taking requests, finishes those it took and exits within its grace period:
-/// the held writes are answered 201, no request is failed by the shutdown, and no write that went unanswered was stored.
+/// the held writes are answered 201, no request is failed by the shutdown, and no write that went unanswered was stored
+/// (one sent as its connection closed may go unanswered, unstored).
 /// </summary>
 public sealed class GracefulShutdownTests : FaultTest
 {
@@ -53,7 +54,9 @@ public sealed class GracefulShutdownTests : FaultTest
                 Assert.That(service.ExitCode, Is.Zero, $"exit code; {figures}");
             Assert.That(heldAnswers.Select(a => a?.Code), Is.All.EqualTo(201), $"the writes in flight at the signal; {figures}");
             Assert.That(draining.Where(a => a.Status >= 500), Is.Empty, $"requests failed by the shutdown; {figures}");
-            Assert.That(check.CutOff, Is.Zero, $"writes that got neither an answer nor a refused connection; {figures}");
+            // A write sent on a kept-alive connection just as the stopping server closes it idle is cut off before the
+            // server read it (seen once in 5 runs): the client cannot tell it from a refusal, and it must not be stored.
+            Assert.That(check.CutOff, Is.LessThanOrEqualTo(Writers), $"writes that got neither an answer nor a refused connection, at most one per connection; {figures}");
             Assert.That(check.StoredUnanswered, Is.Zero, $"writes stored though their request got no answer; {figures}");
             Assert.That(check.Lost, Is.Empty, $"acknowledged writes lost; {figures}");
             Assert.That(check.Unaudited + check.RowsWithoutAudit, Is.Zero, $"writes without their audit event; {figures}");
