@@ -11,6 +11,7 @@ using TrialManager.Api.Features.Audit;
 using TrialManager.Api.Features.Exports;
 using TrialManager.Api.Features.Health;
 using TrialManager.Api.Features.Jobs;
+using TrialManager.Api.Features.Reminders;
 using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Api.Infrastructure.Mediation;
@@ -26,21 +27,23 @@ if (string.IsNullOrWhiteSpace(connectionString))
         "Set the connection string ConnectionStrings:TrialManager (environment ConnectionStrings__TrialManager), " +
         "or start the service with deploy/local/start.sh, which sets up a local PostgreSQL database.");
 
-builder.WebHost.ConfigureKestrel(kestrel =>
-    kestrel.Limits.MaxRequestBodySize = configuration.GetValue<long>("Limits:MaxRequestBodyBytes", 1024 * 1024));
-
 var mode = HostingModes.From(configuration);
 var services = builder.Services;
 services.AddSingleton<TimeProvider>(new DatabaseClock(TimeProvider.System));
 services.AddSingleton(RandomNumberGenerator.Create());
-services.AddSingleton(configuration.GetSection("Faults").Get<FaultOptions>() ?? new FaultOptions());
+// Every settings section is checked before the process serves or runs a job (Infrastructure/Settings.cs).
+services.AddDatabaseStartup();
+services.AddRequestBodyLimit();
+services.AddSettings<FaultOptions>("Faults");
 services.AddSingleton<Faults>();
-services.AddSingleton(configuration.GetSection("Limits").Get<WriteAdmissionOptions>() ?? new WriteAdmissionOptions());
+services.AddSettings<WriteAdmissionOptions>("Limits");
+services.AddSettings<ReminderOptions>("Reminders");
+services.AddSettings<SmtpOptions>("Smtp");
 services.AddHttpContextAccessor();
 // Built by the container, so that its connections close when the host stops.
 services.AddSingleton(_ => TrialManagerDatabase.CreateDataSource(connectionString));
-services.Configure<AuditOptions>(configuration.GetSection("Audit"));
-services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuditOptions>>().Value);
+services.AddSettings<AuditOptions>("Audit");
+services.AddSettings<IdempotencyOptions>("Idempotency");
 services.AddSingleton<AuditInterceptor>();
 services.AddScoped<AuditChainStore>();
 services.AddSingleton<ITrialWriteCompanion, StrandLease>();
@@ -63,12 +66,12 @@ services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = t
 services.AddTrialManagerProblemDetails();
 services.AddTrialManagerOpenApi();
 services.AddTrialManagerHealth();
-services.AddTrialManagerRateLimits(configuration);
-services.AddPaging(configuration);
+services.AddTrialManagerRateLimits();
+services.AddPaging();
 
 services.AddAuthentication(BearerTokenHandler.SchemeName)
     .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null)
-    .AddDashboardCookie(configuration);
+    .AddDashboardCookie();
 services.AddAuthorizationBuilder()
     .AddPolicy(AccessPolicies.SystemAdmin, policy => policy.RequireRole(CurrentUser.SystemAdminRole));
 services.AddScoped<CurrentUser>();
@@ -76,8 +79,8 @@ services.AddSingleton<TokenCache>();
 services.AddHostedService<TokenRevocationListener>();
 services.AddScoped<TrialCaller>();
 services.AddScoped<IdempotentRequest>();
-services.AddTrialManagerJobs(configuration, connectionString, mode);
-services.AddTrialManagerExports(configuration, builder.Environment.ContentRootPath);
+services.AddTrialManagerJobs(connectionString, mode);
+services.AddTrialManagerExports(builder.Environment.ContentRootPath);
 
 ValidatorOptions.Global.PropertyNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
 ValidatorOptions.Global.DisplayNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
@@ -91,6 +94,11 @@ services.AddMediator((MediatorOptions options) =>
 });
 
 var app = builder.Build();
+// The migrations Job of a deployment (Hosting:Mode=migrate) needs only its connection strings, not the settings of
+// the processes that serve (an export folder it does not mount).
+if (mode == HostingMode.Migrate)
+    return await app.MigrateAsync();
+app.Services.ValidateSettings();
 
 app.UseRequestIds();
 app.UseExceptionHandler();
@@ -114,5 +122,6 @@ if (mode.ServesApi())
 
 await app.PrepareDatabaseAsync();
 await app.RunAsync();
+return 0;
 
 public partial class Program;

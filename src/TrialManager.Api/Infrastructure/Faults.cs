@@ -1,10 +1,12 @@
 namespace TrialManager.Api.Infrastructure;
 
 /// <summary>`Faults:Enabled` (off unless set) lets the fault-injection tests pause a request; never on in production.</summary>
-public sealed class FaultOptions
+public sealed class FaultOptions : ISettings
 {
     public bool Enabled { get; set; }
     public int PauseMilliseconds { get; set; } = 60_000;
+
+    public void Check(SettingsCheck check) => check.AtLeast(nameof(PauseMilliseconds), PauseMilliseconds, 0);
 }
 
 /// <summary>

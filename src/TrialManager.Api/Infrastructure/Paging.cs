@@ -1,6 +1,5 @@
 using System.Buffers.Text;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Data;
 
@@ -31,10 +30,16 @@ public sealed record PageRequest(int? Limit, string? Cursor)
 }
 
 /// <summary>Page sizes are capped (OWASP API4): a caller cannot ask for the whole table at once.</summary>
-public sealed class PagingOptions
+public sealed class PagingOptions : ISettings
 {
     public int DefaultPageSize { get; set; } = 50;
     public int MaxPageSize { get; set; } = 500;
+
+    public void Check(SettingsCheck check)
+    {
+        check.AtLeast(nameof(DefaultPageSize), DefaultPageSize, 1);
+        check.AtLeast(nameof(MaxPageSize), MaxPageSize, Math.Max(1, DefaultPageSize));
+    }
 }
 
 public static class PagingExtensions
@@ -58,10 +63,9 @@ public static class PagingExtensions
 
 internal static class PagingSetup
 {
-    public static IServiceCollection AddPaging(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddPaging(this IServiceCollection services)
     {
-        services.Configure<PagingOptions>(configuration.GetSection("Paging"));
-        services.AddSingleton(sp => sp.GetRequiredService<IOptions<PagingOptions>>().Value);
+        services.AddSettings<PagingOptions>("Paging");
         return services;
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using TrialManager.Api.Infrastructure;
 using TrialManager.Data;
 using TrialManager.Data.Access;
 
@@ -9,6 +10,16 @@ namespace TrialManager.Api.Features.Access;
 /// admin exists yet, an `admin` user is created whose token is that value. Several instances starting at once
 /// agree through an advisory lock. The caller opens the audit scope the write is recorded under (the system's, at start-up).
 /// </summary>
+/// <summary>`Bootstrap:AdminToken`: none, or the first admin's token of at least 32 characters.</summary>
+public sealed class BootstrapOptions : ISettings
+{
+    public string? AdminToken { get; set; }
+
+    public void Check(SettingsCheck check) =>
+        check.Require(string.IsNullOrEmpty(AdminToken) || AdminToken.Length >= AdminBootstrap.MinimumTokenLength, nameof(AdminToken),
+            $"is {AdminToken?.Length} characters long; it must be at least {AdminBootstrap.MinimumTokenLength}.");
+}
+
 public static class AdminBootstrap
 {
     public const int MinimumTokenLength = 32;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using TrialManager.Api.Infrastructure;
 using TrialManager.Data;
 using TrialManager.Data.Audit;
 
@@ -100,8 +101,14 @@ public sealed class AuditInterceptor(TimeProvider clock, RandomNumberGenerator r
     }
 }
 
-/// <summary>`Audit:Enabled` exists for the benchmark that measures the audit trail's cost; production never turns it off.</summary>
-public sealed class AuditOptions
+/// <summary>
+/// `Audit:Enabled` exists for the benchmark that measures the audit trail's cost; production never turns it off.
+/// `Audit:CheckpointCron` (UTC) is when the `audit-checkpoint` job checkpoints every chain that moved.
+/// </summary>
+public sealed class AuditOptions : ISettings
 {
     public bool Enabled { get; set; } = true;
+    public string CheckpointCron { get; set; } = "0 * * * *";
+
+    public void Check(SettingsCheck check) => check.Cron(nameof(CheckpointCron), CheckpointCron);
 }

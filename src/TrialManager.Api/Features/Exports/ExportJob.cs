@@ -19,7 +19,7 @@ namespace TrialManager.Api.Features.Exports;
 /// shows the same failure.
 /// </summary>
 public sealed class ExportJob(TrialManagerDbContext db, NpgsqlDataSource data, IExportStorage storage, ExportOptions options,
-    JobRetries retries, TimeProvider clock, ILogger<ExportJob> logger)
+    JobOptions jobs, TimeProvider clock, ILogger<ExportJob> logger)
 {
     public const string Queued = "queued", Running = "running", Succeeded = "succeeded", Failed = "failed";
 
@@ -66,7 +66,7 @@ public sealed class ExportJob(TrialManagerDbContext db, NpgsqlDataSource data, I
         {
             var error = $"{e.GetType().Name}: {e.Message}";
             var retryCount = context?.GetJobParameter<int>("RetryCount") ?? int.MaxValue;
-            var lastAttempt = retryCount >= retries.Attempts;
+            var lastAttempt = retryCount >= jobs.RetryAttempts;
             logger.LogWarning(e, "Export {ExportId} failed (attempt {Attempt}{Last})", exportId, retryCount + 1, lastAttempt ? ", the last" : "");
             await DeleteQuietlyAsync(key);
             if (lastAttempt)

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Options;
+using TrialManager.Api.Infrastructure;
+
 namespace TrialManager.Api.Features.Exports;
 
 /// <summary>
@@ -18,14 +21,29 @@ public interface IExportStorage
     Task<bool> ExistsAsync(string key, CancellationToken ct);
 }
 
-/// <summary>Settings `Exports:Path` (a folder; relative paths are under the content root) and `Exports:RetentionDays`.</summary>
-public sealed class ExportOptions
+/// <summary>
+/// Settings `Exports:Path` (a folder; relative paths are under the content root), `Exports:RetentionDays`, and the
+/// schedules (UTC) of the `export-cleanup` and `export-sweep` jobs.
+/// </summary>
+public sealed class ExportOptions : ISettings
 {
     public string Path { get; set; } = ".local/exports";
     public int RetentionDays { get; set; } = 7;
 
     /// <summary>How long an export may stay queued and never attempted before the sweep queues a job for it.</summary>
     public double SweepAfterSeconds { get; set; } = 60;
+
+    public string CleanupCron { get; set; } = "30 3 * * *";
+    public string SweepCron { get; set; } = "* * * * *";
+
+    public void Check(SettingsCheck check)
+    {
+        check.NotEmpty(nameof(Path), Path);
+        check.AtLeast(nameof(RetentionDays), RetentionDays, 1);
+        check.AtLeast(nameof(SweepAfterSeconds), SweepAfterSeconds, 0);
+        check.Cron(nameof(CleanupCron), CleanupCron);
+        check.Cron(nameof(SweepCron), SweepCron);
+    }
 }
 
 public sealed class FolderExportStorage(string root) : IExportStorage
@@ -68,12 +86,38 @@ public sealed class FolderExportStorage(string root) : IExportStorage
 
 public static class ExportsSetup
 {
-    public static IServiceCollection AddTrialManagerExports(this IServiceCollection services, IConfiguration configuration, string contentRoot)
+    public static IServiceCollection AddTrialManagerExports(this IServiceCollection services, string contentRoot)
     {
-        var options = configuration.GetSection("Exports").Get<ExportOptions>() ?? new ExportOptions();
-        services.AddSingleton(options);
-        services.AddSingleton<IExportStorage>(new FolderExportStorage(System.IO.Path.GetFullPath(System.IO.Path.Combine(contentRoot, options.Path))));
+        services.AddSettings<ExportOptions>("Exports");
+        // The folder is made and written to at start-up, so that a wrong path stops the process rather than every export job.
+        services.AddSingleton<IValidateOptions<ExportOptions>>(new FolderCheck(contentRoot));
+        services.AddSingleton<IExportStorage>(sp => new FolderExportStorage(FolderOf(sp.GetRequiredService<ExportOptions>(), contentRoot)));
         services.AddScoped<ExportJob>();
         return services;
+    }
+
+    private static string FolderOf(ExportOptions options, string contentRoot) =>
+        System.IO.Path.GetFullPath(System.IO.Path.Combine(contentRoot, options.Path));
+
+    private sealed class FolderCheck(string contentRoot) : IValidateOptions<ExportOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, ExportOptions options)
+        {
+            if (string.IsNullOrWhiteSpace(options.Path))
+                return ValidateOptionsResult.Skip; // the settings check reports it
+            try
+            {
+                var folder = FolderOf(options, contentRoot);
+                Directory.CreateDirectory(folder);
+                var probe = System.IO.Path.Combine(folder, $".write-check-{Guid.NewGuid():N}");
+                File.WriteAllBytes(probe, []);
+                File.Delete(probe);
+                return ValidateOptionsResult.Success;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                return ValidateOptionsResult.Fail($"Exports:Path is '{options.Path}': that folder cannot be created or written to ({e.Message}).");
+            }
+        }
     }
 }

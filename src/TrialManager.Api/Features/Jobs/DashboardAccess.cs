@@ -4,6 +4,7 @@ using Hangfire.Dashboard;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using TrialManager.Api.Features.Access;
+using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Http;
 
 namespace TrialManager.Api.Features.Jobs;
@@ -19,15 +20,17 @@ public static class DashboardAccess
     public const string CookieScheme = "HangfireDashboard";
     private const string TokenParameter = "access_token";
 
-    public static AuthenticationBuilder AddDashboardCookie(this AuthenticationBuilder authentication, IConfiguration configuration) =>
-        authentication.AddCookie(CookieScheme, cookie =>
+    public static AuthenticationBuilder AddDashboardCookie(this AuthenticationBuilder authentication)
+    {
+        authentication.Services.AddOptions<CookieAuthenticationOptions>(CookieScheme)
+            .Configure<JobOptions>((cookie, jobs) => cookie.ExpireTimeSpan = TimeSpan.FromMinutes(jobs.DashboardCookieMinutes));
+        return authentication.AddCookie(CookieScheme, cookie =>
         {
             cookie.Cookie.Name = "tm_dashboard";
             cookie.Cookie.Path = Path;
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SameSite = SameSiteMode.Strict;
             cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-            cookie.ExpireTimeSpan = TimeSpan.FromMinutes(configuration.GetValue("Jobs:DashboardCookieMinutes", 15.0));
             cookie.SlidingExpiration = false;
             // The dashboard answers 401/403 itself; no login page to redirect to.
             cookie.Events.OnRedirectToLogin = context =>
@@ -36,6 +39,7 @@ public static class DashboardAccess
                 return Task.CompletedTask;
             };
         });
+    }
 
     /// <summary>Before authentication: the token from the query string is authenticated as the request's bearer token.</summary>
     public static void UseDashboardTokenExchange(this WebApplication app) =>

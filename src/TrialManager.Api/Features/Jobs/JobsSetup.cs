@@ -20,36 +20,37 @@ public static class JobsSetup
 {
     public const string Schema = "hangfire";
 
-    public static IServiceCollection AddTrialManagerJobs(this IServiceCollection services, IConfiguration configuration,
-        string connectionString, HostingMode mode)
+    public static IServiceCollection AddTrialManagerJobs(this IServiceCollection services, string connectionString, HostingMode mode)
     {
-        var jobs = configuration.GetSection("Jobs");
-        var storageOptions = new PostgreSqlStorageOptions
+        services.AddSettings<JobOptions>("Jobs");
+        services.AddSingleton<JobStorage>(sp =>
         {
-            SchemaName = Schema,
-            // Created and upgraded at start-up by DatabaseStartup, as the owning role, not by whichever host starts first.
-            PrepareSchemaIfNecessary = false,
-            // A fetched job stays invisible to other workers for as long as its worker is alive and renewing it, so a
-            // long export is never picked up a second time; the timeout only matters when a worker dies.
-            UseSlidingInvisibilityTimeout = true,
-            InvisibilityTimeout = TimeSpan.FromSeconds(jobs.GetValue("InvisibilityTimeoutSeconds", 300.0)),
-            // Workers wake on PostgreSQL NOTIFY when a job is queued; the poll is only a fallback.
-            EnableLongPolling = true,
-            QueuePollInterval = TimeSpan.FromSeconds(jobs.GetValue("QueuePollSeconds", 5.0)),
-        };
-        var storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, storageOptions), storageOptions);
-        services.AddSingleton<JobStorage>(storage);
+            var jobs = sp.GetRequiredService<JobOptions>();
+            var storageOptions = new PostgreSqlStorageOptions
+            {
+                SchemaName = Schema,
+                // Created and upgraded at start-up by DatabaseStartup, as the owning role, not by whichever host starts first.
+                PrepareSchemaIfNecessary = false,
+                // A fetched job stays invisible to other workers for as long as its worker is alive and renewing it, so a
+                // long export is never picked up a second time; the timeout only matters when a worker dies.
+                UseSlidingInvisibilityTimeout = true,
+                InvisibilityTimeout = TimeSpan.FromSeconds(jobs.InvisibilityTimeoutSeconds),
+                // Workers wake on PostgreSQL NOTIFY when a job is queued; the poll is only a fallback.
+                EnableLongPolling = true,
+                QueuePollInterval = TimeSpan.FromSeconds(jobs.QueuePollSeconds),
+            };
+            return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, storageOptions), storageOptions);
+        });
 
-        services.AddSingleton(JobRetries.From(configuration));
         // Every job is retried a bounded number of times, then stays failed with its error (dashboard, export status).
         services.AddSingleton<IJobFilterProvider>(sp =>
         {
             sp.GetRequiredService<IGlobalConfiguration>(); // the retry filter takes its logger from the configured provider
-            var retries = sp.GetRequiredService<JobRetries>();
+            var jobs = sp.GetRequiredService<JobOptions>();
             var retry = new AutomaticRetryAttribute
             {
-                Attempts = retries.Attempts,
-                DelaysInSeconds = retries.DelaysInSeconds,
+                Attempts = jobs.RetryAttempts,
+                DelaysInSeconds = jobs.RetryDelays,
                 OnAttemptsExceeded = AttemptsExceededAction.Fail,
             };
             return new JobFilterProviderCollection(new JobFilterAttributeFilterProvider(), new JobFilterCollection { retry });
@@ -61,12 +62,13 @@ public static class JobsSetup
             .UseRecommendedSerializerSettings()
             .UseLogProvider(new HangfireLogs(sp.GetRequiredService<ILoggerFactory>())));
         if (mode.RunsJobs())
-            services.AddHangfireServer(options =>
+            services.AddHangfireServer((sp, options) =>
             {
-                options.WorkerCount = jobs.GetValue("WorkerCount", 4);
-                options.Queues = jobs.GetSection("Queues").Get<string[]>() is { Length: > 0 } queues ? queues : ["default"];
-                options.SchedulePollingInterval = TimeSpan.FromSeconds(jobs.GetValue("SchedulePollSeconds", 15.0));
-                options.ShutdownTimeout = TimeSpan.FromSeconds(jobs.GetValue("ShutdownTimeoutSeconds", 15.0));
+                var jobs = sp.GetRequiredService<JobOptions>();
+                options.WorkerCount = jobs.WorkerCount;
+                options.Queues = jobs.QueueNames;
+                options.SchedulePollingInterval = TimeSpan.FromSeconds(jobs.SchedulePollSeconds);
+                options.ShutdownTimeout = TimeSpan.FromSeconds(jobs.ShutdownTimeoutSeconds);
             });
 
         services.AddScoped<AuditCheckpointJob>();

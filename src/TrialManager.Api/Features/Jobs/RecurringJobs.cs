@@ -25,24 +25,21 @@ public static class RecurringJobs
 
     public sealed record Triggered(string JobName, string JobId);
 
-    /// <summary>Creates or updates the schedules; every host does it at start-up, which is idempotent.</summary>
-    public static void Register(IServiceProvider services, IConfiguration configuration)
+    /// <summary>Creates or updates the schedules (checked at start-up); every host does it, which is idempotent.</summary>
+    public static void Register(IServiceProvider services)
     {
         var jobs = services.GetRequiredService<IRecurringJobManager>();
-        var reminders = new RecurringJobOptions
-        {
-            TimeZone = TimeZoneInfo.FindSystemTimeZoneById(configuration["Reminders:TimeZone"] ?? "Europe/London"),
-        };
+        var utc = new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc };
+        var reminders = services.GetRequiredService<ReminderOptions>();
         jobs.AddOrUpdate<FollowUpReminderJob>(FollowUpReminders, job => job.RunAsync(CancellationToken.None),
-            configuration["Reminders:Cron"] ?? "0 7 * * *", reminders);
+            reminders.Cron, new RecurringJobOptions { TimeZone = reminders.Zone });
         jobs.AddOrUpdate<AuditCheckpointJob>(AuditCheckpoint, job => job.RunAsync(CancellationToken.None),
-            configuration["Audit:CheckpointCron"] ?? Cron.Hourly(), new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
-        jobs.AddOrUpdate<ExportCleanupJob>(ExportCleanup, job => job.RunAsync(CancellationToken.None),
-            configuration["Exports:CleanupCron"] ?? "30 3 * * *", new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
-        jobs.AddOrUpdate<ExportSweepJob>(ExportSweep, job => job.RunAsync(CancellationToken.None),
-            configuration["Exports:SweepCron"] ?? Cron.Minutely(), new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
+            services.GetRequiredService<AuditOptions>().CheckpointCron, utc);
+        var exports = services.GetRequiredService<ExportOptions>();
+        jobs.AddOrUpdate<ExportCleanupJob>(ExportCleanup, job => job.RunAsync(CancellationToken.None), exports.CleanupCron, utc);
+        jobs.AddOrUpdate<ExportSweepJob>(ExportSweep, job => job.RunAsync(CancellationToken.None), exports.SweepCron, utc);
         jobs.AddOrUpdate<IdempotencyCleanupJob>(IdempotencyCleanup, job => job.RunAsync(CancellationToken.None),
-            configuration["Idempotency:CleanupCron"] ?? "45 * * * *", new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
+            services.GetRequiredService<IdempotencyOptions>().CleanupCron, utc);
     }
 
     public static void Map(IEndpointRouteBuilder api) =>

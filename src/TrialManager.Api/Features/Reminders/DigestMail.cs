@@ -3,28 +3,31 @@ using System.Text;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
+using TrialManager.Api.Infrastructure;
 
 namespace TrialManager.Api.Features.Reminders;
 
 /// <summary>`Smtp:*` settings: host and port (localhost:25), TLS, optional credentials, and the sender.</summary>
-public sealed record SmtpSettings(string Host, int Port, bool UseTls, string? UserName, string? Password, string From)
+public sealed class SmtpOptions : ISettings
 {
-    public static SmtpSettings Read(IConfiguration configuration)
-    {
-        var smtp = configuration.GetSection("Smtp");
-        return new SmtpSettings(
-            smtp["Host"] is { Length: > 0 } host ? host : "localhost",
-            smtp.GetValue("Port", 25),
-            smtp.GetValue("UseTls", false),
-            smtp["UserName"],
-            smtp["Password"],
-            smtp["From"] is { Length: > 0 } from ? from : "trialmanager@localhost");
-    }
+    public string Host { get; set; } = "localhost";
+    public int Port { get; set; } = 25;
+    public bool UseTls { get; set; }
+    public string? UserName { get; set; }
+    public string? Password { get; set; }
+    public string From { get; set; } = "trialmanager@localhost";
 
     /// <summary>Port 465 speaks TLS from the first byte; any other port upgrades with STARTTLS, which is then required.</summary>
     public SecureSocketOptions Security => !UseTls ? SecureSocketOptions.None
         : Port == 465 ? SecureSocketOptions.SslOnConnect
         : SecureSocketOptions.StartTls;
+
+    public void Check(SettingsCheck check)
+    {
+        check.NotEmpty(nameof(Host), Host);
+        check.Between(nameof(Port), Port, 1, 65535);
+        check.Require(MailboxAddress.TryParse(From, out _), nameof(From), $"is '{From}', which is not an e-mail address.");
+    }
 }
 
 /// <summary>A researcher's digest for one trial: the follow-ups due at their sites, by state.</summary>
@@ -97,7 +100,7 @@ public static class DigestMail
     }
 
     /// <summary>Sends over SMTP; throws if the server cannot be reached or refuses the message.</summary>
-    public static async Task SendAsync(SmtpSettings settings, MimeMessage message, CancellationToken ct)
+    public static async Task SendAsync(SmtpOptions settings, MimeMessage message, CancellationToken ct)
     {
         using var client = new SmtpClient();
         client.Timeout = 30_000;

@@ -16,7 +16,7 @@ namespace TrialManager.Api.Features.Reminders;
 /// same transaction that is committed only after the mail went out: a failed send records nothing and the next run
 /// (Hangfire's retry, or tomorrow's) sends it; a re-run sends nothing already sent.
 /// </summary>
-public sealed class FollowUpReminderJob(TrialManagerDbContext db, TimeProvider clock, IConfiguration configuration,
+public sealed class FollowUpReminderJob(TrialManagerDbContext db, TimeProvider clock, ReminderOptions reminders, SmtpOptions smtp,
     ILogger<FollowUpReminderJob> logger)
 {
     private sealed record Recipient(Guid UserId, string Name, string Email, IReadOnlySet<Guid> SiteIds);
@@ -26,9 +26,8 @@ public sealed class FollowUpReminderJob(TrialManagerDbContext db, TimeProvider c
     /// <summary>One round over every trial that is not locked. Returns how many digests went out; throws if any failed.</summary>
     public async Task<int> SendDigestsAsync(CancellationToken ct)
     {
-        var today = TrialFollowUps.Today(clock, configuration);
-        var horizon = ReminderHorizon.From(configuration);
-        var smtp = SmtpSettings.Read(configuration);
+        var today = reminders.Today(clock);
+        var horizon = reminders.Horizon;
         var trials = await db.Trials.AsNoTracking().Where(t => t.Status != TrialStatus.Locked).OrderBy(t => t.Id)
             .Select(t => new { t.Id, t.Code, t.Title }).ToListAsync(ct);
         var (sent, failed) = (0, new List<string>());
@@ -59,7 +58,7 @@ public sealed class FollowUpReminderJob(TrialManagerDbContext db, TimeProvider c
                 var digest = new Digest(trial.Code, trial.Title, today, recipient.Name, recipient.Email, news, horizon);
                 try
                 {
-                    if (await SendOnceAsync(trial.Id, recipient.UserId, digest, smtp, ct))
+                    if (await SendOnceAsync(trial.Id, recipient.UserId, digest, ct))
                         sent++;
                 }
                 catch (Exception e) when (!ct.IsCancellationRequested)
@@ -82,7 +81,7 @@ public sealed class FollowUpReminderJob(TrialManagerDbContext db, TimeProvider c
     /// Concurrent runs can also deadlock on that key and the audit strands before anything is sent; the transaction
     /// is then simply run again (<see cref="Transactions"/>).
     /// </summary>
-    private async Task<bool> SendOnceAsync(Guid trialId, Guid recipientId, Digest digest, SmtpSettings smtp, CancellationToken ct)
+    private async Task<bool> SendOnceAsync(Guid trialId, Guid recipientId, Digest digest, CancellationToken ct)
     {
         using var audit = AuditScope.System("follow-up reminder digest");
         db.Database.AutoSavepointsEnabled = false;

@@ -17,11 +17,7 @@ public enum FollowUpState
 }
 
 /// <summary>How far ahead a reminder looks: `Reminders:UpcomingDays` before a window opens, `Reminders:ClosingDays` before it closes.</summary>
-public sealed record ReminderHorizon(int UpcomingDays, int ClosingDays)
-{
-    public static ReminderHorizon From(IConfiguration configuration) =>
-        new(configuration.GetValue("Reminders:UpcomingDays", 14), configuration.GetValue("Reminders:ClosingDays", 7));
-}
+public sealed record ReminderHorizon(int UpcomingDays, int ClosingDays);
 
 /// <summary>One participant's follow-up at one timepoint: its window and its state.</summary>
 public sealed record FollowUp(Guid ParticipantId, string TimepointCode, int OffsetDays, FollowUpWindows.Window Window, FollowUpState State);

@@ -36,7 +36,7 @@ public static class ReadReminders
                 .WithMessage($"'state' must be one of: {string.Join(", ", Enum.GetValues<FollowUpState>().Select(KebabCaseEnumConverter<FollowUpState>.ToWord))}.");
     }
 
-    public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, PagingOptions paging, TimeProvider clock, IConfiguration configuration)
+    public sealed class Handler(TrialManagerDbContext db, TrialCaller caller, PagingOptions paging, TimeProvider clock, ReminderOptions reminders)
         : IQueryHandler<Query, Page<ReminderView>>
     {
         public async ValueTask<Page<ReminderView>> Handle(Query query, CancellationToken ct)
@@ -50,8 +50,8 @@ public static class ReadReminders
             var participants = SiteScope.Participants(db, caller);
             if (query.Filter.SiteId is { } siteId)
                 participants = participants.Where(p => p.Cluster!.SiteId == siteId);
-            var rows = (await TrialFollowUps.LoadAsync(db, query.TrialId, participants, TrialFollowUps.Today(clock, configuration),
-                    ReminderHorizon.From(configuration), ct))
+            var rows = (await TrialFollowUps.LoadAsync(db, query.TrialId, participants, reminders.Today(clock),
+                    reminders.Horizon, ct))
                 .Where(r => state is null || r.FollowUp.State == state)
                 .Select(r => (Key: Cursor.Of(r.FollowUp), Row: r))
                 .Where(r => after is null || r.Key.CompareTo(after) > 0)

@@ -10,13 +10,6 @@ public sealed record SiteFollowUp(FollowUp FollowUp, string ExternalId, string C
 /// <summary>Reads what <see cref="FollowUpStates"/> needs for a set of a trial's participants and computes their follow-ups.</summary>
 public static class TrialFollowUps
 {
-    /// <summary>Today's date where the trial team works (`Reminders:TimeZone`, Europe/London by default).</summary>
-    public static DateOnly Today(TimeProvider clock, IConfiguration configuration)
-    {
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(configuration["Reminders:TimeZone"] ?? "Europe/London");
-        return DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(clock.GetUtcNow(), zone).DateTime);
-    }
-
     /// <summary>The follow-ups of `participants` (all of trial `trialId`), ordered by participant id, then timepoint.</summary>
     public static async Task<List<SiteFollowUp>> LoadAsync(TrialManagerDbContext db, Guid trialId, IQueryable<Participant> participants,
         DateOnly today, ReminderHorizon horizon, CancellationToken ct)

@@ -2,12 +2,13 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
 using TrialManager.Api.Infrastructure.Errors;
 
 namespace TrialManager.Api.Infrastructure.Http;
 
 /// <summary>Per-token request budgets (OWASP API4). Settings under `RateLimits`; the benchmark raises them.</summary>
-public sealed class RateLimitOptions
+public sealed class RateLimitOptions : ISettings
 {
     /// <summary>Requests a token may make in a burst.</summary>
     public int TokenBurst { get; set; } = 600;
@@ -18,14 +19,23 @@ public sealed class RateLimitOptions
     /// <summary>Unauthenticated callers share a smaller budget per client address.</summary>
     public int AnonymousBurst { get; set; } = 60;
     public int AnonymousPerSecond { get; set; } = 10;
+
+    public void Check(SettingsCheck check)
+    {
+        check.AtLeast(nameof(TokenBurst), TokenBurst, 1);
+        check.AtLeast(nameof(TokenPerSecond), TokenPerSecond, 1);
+        check.AtLeast(nameof(AnonymousBurst), AnonymousBurst, 1);
+        check.AtLeast(nameof(AnonymousPerSecond), AnonymousPerSecond, 1);
+    }
 }
 
 public static class RateLimitingSetup
 {
-    public static IServiceCollection AddTrialManagerRateLimits(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddTrialManagerRateLimits(this IServiceCollection services)
     {
-        var limits = configuration.GetSection("RateLimits").Get<RateLimitOptions>() ?? new RateLimitOptions();
-        services.AddRateLimiter(options =>
+        services.AddSettings<RateLimitOptions>("RateLimits");
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<RateLimitOptions>((options, limits) =>
         {
             options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
             {

@@ -10,13 +10,22 @@ namespace TrialManager.Api.Infrastructure.Http;
 /// 200) and for how long at most (`Limits:WriteQueueMilliseconds`, 2000), and what counts as a standing queue: waits
 /// above `Limits:WriteQueueTargetMilliseconds` (10) for longer than `Limits:WriteQueueIntervalMilliseconds` (100).
 /// </summary>
-public sealed class WriteAdmissionOptions
+public sealed class WriteAdmissionOptions : ISettings
 {
     public int ConcurrentWrites { get; set; } = 8;
     public int QueuedWrites { get; set; } = 200;
     public int WriteQueueMilliseconds { get; set; } = 2000;
     public int WriteQueueTargetMilliseconds { get; set; } = 10;
     public int WriteQueueIntervalMilliseconds { get; set; } = 100;
+
+    public void Check(SettingsCheck check)
+    {
+        check.AtLeast(nameof(ConcurrentWrites), ConcurrentWrites, 1);
+        check.AtLeast(nameof(QueuedWrites), QueuedWrites, 0);
+        check.AtLeast(nameof(WriteQueueMilliseconds), WriteQueueMilliseconds, 1);
+        check.AtLeast(nameof(WriteQueueTargetMilliseconds), WriteQueueTargetMilliseconds, 1);
+        check.AtLeast(nameof(WriteQueueIntervalMilliseconds), WriteQueueIntervalMilliseconds, 1);
+    }
 }
 
 /// <summary>

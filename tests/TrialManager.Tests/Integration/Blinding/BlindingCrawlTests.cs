@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 using TrialManager.Api.Features.Reminders;
@@ -155,11 +154,7 @@ public sealed class BlindingCrawlTests : IntegrationTest
         if (_smtp.Messages.Count == 0)
         {
             using var scope = TestHost.Factory.Services.CreateScope();
-            var configuration = new ConfigurationBuilder()
-                .AddConfiguration(scope.ServiceProvider.GetRequiredService<IConfiguration>())
-                .AddInMemoryCollection(_smtp.Settings())
-                .Build();
-            var job = ActivatorUtilities.CreateInstance<FollowUpReminderJob>(scope.ServiceProvider, (IConfiguration)configuration);
+            var job = ActivatorUtilities.CreateInstance<FollowUpReminderJob>(scope.ServiceProvider, _smtp.Options());
             Assert.That(await job.SendDigestsAsync(CancellationToken.None), Is.GreaterThan(0), "the world has follow-ups due");
         }
         return _smtp.Messages;

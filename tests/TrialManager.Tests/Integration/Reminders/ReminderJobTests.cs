@@ -1,5 +1,4 @@
 using System.Net;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 using TrialManager.Api.Features.Reminders;
@@ -8,7 +7,7 @@ namespace TrialManager.Tests.Integration.Reminders;
 
 /// <summary>
 /// The `follow-up-reminders` job with SMTP settings that point at an in-process SMTP server. The job is made from a
-/// DI scope of the test host, as Hangfire makes it, with those settings laid over the host's; it runs directly so that
+/// DI scope of the test host, as Hangfire makes it, with those settings instead of the host's; it runs directly so that
 /// no host's worker picks it up in the middle of another test, and no extra host holds database connections.
 /// </summary>
 public sealed class ReminderJobTests : IntegrationTest
@@ -24,16 +23,12 @@ public sealed class ReminderJobTests : IntegrationTest
     [SetUp]
     public void ResetMail() => _smtp.Reset();
 
-    private Task<int> RunJobAsync() => RunJobAsync(_smtp.Settings());
+    private Task<int> RunJobAsync() => RunJobAsync(_smtp.Options());
 
-    private static async Task<int> RunJobAsync(Dictionary<string, string?> settings)
+    private static async Task<int> RunJobAsync(SmtpOptions smtp)
     {
         using var scope = TestHost.Factory.Services.CreateScope();
-        var configuration = new ConfigurationBuilder()
-            .AddConfiguration(scope.ServiceProvider.GetRequiredService<IConfiguration>())
-            .AddInMemoryCollection(settings)
-            .Build();
-        var job = ActivatorUtilities.CreateInstance<FollowUpReminderJob>(scope.ServiceProvider, (IConfiguration)configuration);
+        var job = ActivatorUtilities.CreateInstance<FollowUpReminderJob>(scope.ServiceProvider, smtp);
         return await job.SendDigestsAsync(CancellationToken.None);
     }
 
@@ -150,7 +145,7 @@ public sealed class ReminderJobTests : IntegrationTest
     {
         await ReminderFixture.CreateAsync(Api, await NewTrialAsync());
         var closed = new SmtpSink();
-        var unreachable = closed.Settings();
+        var unreachable = closed.Options();
         await closed.DisposeAsync();
         Assert.That(() => RunJobAsync(unreachable), Throws.InvalidOperationException.With.Message.Contains("2 follow-up digest(s) failed"));
         Assert.That(await Db.ScalarAsync<long>("SELECT count(*) FROM sent_reminders"), Is.Zero);

@@ -6,6 +6,7 @@ using MimeKit;
 using SmtpServer;
 using SmtpServer.Protocol;
 using SmtpServer.Storage;
+using TrialManager.Api.Features.Reminders;
 
 namespace TrialManager.Tests.Integration.Reminders;
 
@@ -57,11 +58,7 @@ public sealed class SmtpSink : IAsyncDisposable
     }
 
     /// <summary>The settings that point the service at this server.</summary>
-    public Dictionary<string, string?> Settings() => new()
-    {
-        ["Smtp:Host"] = "127.0.0.1", ["Smtp:Port"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["Smtp:UseTls"] = "false", ["Smtp:From"] = "trials@example.org",
-    };
+    public SmtpOptions Options() => new() { Host = "127.0.0.1", Port = Port, UseTls = false, From = "trials@example.org" };
 
     public async ValueTask DisposeAsync()
     {
