@@ -75,14 +75,13 @@ public static class Settings
     public static void ValidateSettings(this IServiceProvider services) =>
         services.GetService<IStartupValidator>()?.Validate();
 
-    /// <summary>Why Hangfire would refuse the expression, or null when it takes it.</summary>
+    /// <summary>Why Hangfire would refuse the expression, or null when it takes it: Hangfire reads six fields as
+    /// seconds first and anything else as standard cron (macros such as @daily included).</summary>
     public static string? CronProblem(string? expression)
     {
         if (string.IsNullOrWhiteSpace(expression))
             return "a cron expression is needed.";
         var fields = expression.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries).Length;
-        if (fields is not (5 or 6))
-            return $"a cron expression has 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; this has {fields}.";
         try
         {
             CronExpression.Parse(expression, fields == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
@@ -90,7 +89,7 @@ public static class Settings
         }
         catch (CronFormatException e)
         {
-            return e.Message;
+            return $"not a cron expression of 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first ({e.Message})";
         }
     }
 
