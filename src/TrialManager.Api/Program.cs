@@ -98,7 +98,7 @@ var app = builder.Build();
 // the processes that serve (an export folder it does not mount).
 if (mode == HostingMode.Migrate)
     return await app.MigrateAsync();
-app.Services.ValidateSettings();
+await app.CheckSettingsAsync();
 
 app.UseRequestIds();
 app.UseExceptionHandler();

@@ -75,6 +75,28 @@ public static class Settings
     public static void ValidateSettings(this IServiceProvider services) =>
         services.GetService<IStartupValidator>()?.Validate();
 
+    /// <summary>
+    /// Checks the settings before any start-up step; wrong ones are logged, one line each, and the exception ends the
+    /// process. The logs are flushed first, so that a JSON log shows why the process stopped.
+    /// </summary>
+    public static async Task CheckSettingsAsync(this WebApplication app)
+    {
+        try
+        {
+            app.Services.ValidateSettings();
+        }
+        catch (Exception e) when (e is OptionsValidationException or AggregateException or InvalidOperationException)
+        {
+            var problems = e is AggregateException all ? all.Flatten().InnerExceptions.SelectMany(Messages) : Messages(e);
+            foreach (var problem in problems)
+                app.Logger.LogCritical("Wrong setting, the service does not start: {Problem}", problem);
+            await app.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static IEnumerable<string> Messages(Exception e) => e is OptionsValidationException options ? options.Failures : [e.Message];
+
     /// <summary>Why Hangfire would refuse the expression, or null when it takes it: Hangfire reads six fields as
     /// seconds first and anything else as standard cron (macros such as @daily included).</summary>
     public static string? CronProblem(string? expression)
@@ -89,7 +111,9 @@ public static class Settings
         }
         catch (CronFormatException e)
         {
-            return $"not a cron expression of 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first ({e.Message})";
+            // Cronos names the end of the expression as a NUL character, which would cut a console line short.
+            var why = string.Concat(e.Message.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+            return $"not a cron expression of 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first ({why})";
         }
     }
 

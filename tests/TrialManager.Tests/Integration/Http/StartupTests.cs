@@ -159,6 +159,7 @@ public sealed class StartupTests
         Directory.Delete(exports);
 
         Assert.That(run.ExitCode, Is.Not.Zero);
-        Assert.That(run.Output, Does.Contain("Reminders:TimeZone is 'Mars/Olympus_Mons'").And.Not.Contain("Now listening"));
+        Assert.That(run.Output, Does.Contain("Wrong setting, the service does not start: Reminders:TimeZone is 'Mars/Olympus_Mons'")
+            .And.Not.Contain("Now listening"));
     }
 }
