@@ -97,7 +97,11 @@ var app = builder.Build();
 // The migrations Job of a deployment (Hosting:Mode=migrate) needs only its connection strings, not the settings of
 // the processes that serve (an export folder it does not mount).
 if (mode == HostingMode.Migrate)
-    return await app.MigrateAsync();
+{
+    var exitCode = await app.MigrateAsync();
+    await app.DisposeAsync(); // flushes the log
+    return exitCode;
+}
 await app.CheckSettingsAsync();
 
 app.UseRequestIds();

@@ -78,14 +78,24 @@ public static partial class DatabaseStartup
     {
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(nameof(DatabaseStartup));
         var stopping = app.Lifetime.ApplicationStopping;
-        if (app.Services.GetRequiredService<DatabaseOptions>().MigrateOnStartup)
+        var migrates = app.Services.GetRequiredService<DatabaseOptions>().MigrateOnStartup;
+        if (migrates)
         {
             await ApplyMigrationsAsync(app.Services, logger, stopping);
             await InstallJobsSchemaAsync(app.Services, stopping);
         }
-        if (!await TryFinishAsync(app.Services, stopping))
+        try
+        {
+            if (await TryFinishAsync(app.Services, stopping))
+                return;
             logger.LogWarning("The database has pending migrations; the service is not ready until they are applied (checked every {Seconds} s)",
                 PendingMigrationsWait.Interval.TotalSeconds);
+        }
+        catch (Exception e) when (!migrates && e is NpgsqlException or TimeoutException)
+        {
+            // A replica that does not migrate may start before its database: it waits for it as for its migrations.
+            logger.LogWarning(e, "The database is not reachable; the service is not ready until it is and its migrations are applied");
+        }
     }
 
     /// <summary>The steps that need the migrated schema, once nothing is pending; false while something is.</summary>
@@ -111,8 +121,6 @@ public static partial class DatabaseStartup
     private static async Task ApplyMigrationsAsync(IServiceProvider services, ILogger logger, CancellationToken ct)
     {
         logger.LogInformation("Applying database migrations");
-        using var scope = services.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<TrialManagerDbContext>();
         if (OwnerConnection(services) is { } owner)
         {
             await using var ownerDb = new TrialManagerDbContext(
@@ -122,7 +130,8 @@ public static partial class DatabaseStartup
         }
         else
         {
-            await db.Database.MigrateAsync(ct);
+            using var scope = services.CreateScope();
+            await scope.ServiceProvider.GetRequiredService<TrialManagerDbContext>().Database.MigrateAsync(ct);
         }
     }
 

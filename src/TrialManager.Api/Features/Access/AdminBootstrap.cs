@@ -5,11 +5,6 @@ using TrialManager.Data.Access;
 
 namespace TrialManager.Api.Features.Access;
 
-/// <summary>
-/// A fresh installation needs one system admin to create the rest. When `Bootstrap:AdminToken` is set and no
-/// admin exists yet, an `admin` user is created whose token is that value. Several instances starting at once
-/// agree through an advisory lock. The caller opens the audit scope the write is recorded under (the system's, at start-up).
-/// </summary>
 /// <summary>`Bootstrap:AdminToken`: none, or the first admin's token of at least 32 characters.</summary>
 public sealed class BootstrapOptions : ISettings
 {
@@ -20,6 +15,11 @@ public sealed class BootstrapOptions : ISettings
             $"is {AdminToken?.Length} characters long; it must be at least {AdminBootstrap.MinimumTokenLength}.");
 }
 
+/// <summary>
+/// A fresh installation needs one system admin to create the rest. When `Bootstrap:AdminToken` is set and no
+/// admin exists yet, an `admin` user is created whose token is that value. Several instances starting at once
+/// agree through an advisory lock. The caller opens the audit scope the write is recorded under (the system's, at start-up).
+/// </summary>
 public static class AdminBootstrap
 {
     public const int MinimumTokenLength = 32;

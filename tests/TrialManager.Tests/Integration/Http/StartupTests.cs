@@ -71,7 +71,7 @@ public sealed class StartupTests
         Assert.That(run.ExitCode, Is.Zero, run.Output);
         Assert.Multiple(async () =>
         {
-            Assert.That(run.Output, Does.Not.Contain("Now listening"));
+            Assert.That(run.Output, Does.Contain("the database's migrations and Hangfire's schema are applied").And.Not.Contain("Now listening"));
             Assert.That(await database.ScalarAsync<long>("SELECT count(*) FROM \"__EFMigrationsHistory\""), Is.EqualTo(Migrations));
             Assert.That(await TablesNamedAsync(database, "trials"), Is.EqualTo(1));
             Assert.That(await database.ScalarAsync<long>("SELECT count(*) FROM hangfire.schema"), Is.EqualTo(1));
