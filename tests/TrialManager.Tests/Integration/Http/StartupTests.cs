@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using TrialManager.Data;
 using TrialManager.Tests.Integration.Faults;
 
@@ -115,17 +116,61 @@ public sealed class StartupTests
         var run = await ServiceRun.RunAsync(MigrateSettings(database), Patience);
         Assert.That(run.ExitCode, Is.Zero, run.Output);
 
-        var deadline = DateTime.UtcNow + Patience;
-        ApiResponse ready;
-        while ((ready = await api.Get("/health/ready")).Code != 200 && DateTime.UtcNow < deadline)
-            await Task.Delay(200);
-        Assert.That(ready.Code, Is.EqualTo(200), ready.ToString());
+        await UntilReadyAsync(api);
         Assert.Multiple(async () =>
         {
             Assert.That((await api.Get("/me", TestHost.AdminToken)).Code, Is.EqualTo(200), "the admin was bootstrapped");
             Assert.That(await database.ScalarAsync<long>("SELECT count(*) FROM hangfire.set WHERE key = 'recurring-jobs'"),
                 Is.EqualTo(TrialManager.Api.Features.Jobs.RecurringJobs.Names.Count), "the recurring jobs are scheduled");
         });
+    }
+
+    [Test]
+    public async Task A_replica_started_before_its_database_exists_waits_for_it_and_its_migrations()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var later = database.Name + "_later";
+        string Later(string connection) => new NpgsqlConnectionStringBuilder(connection) { Database = later }.ConnectionString;
+        try
+        {
+            await using var replica = new ApiFactory(database, new Dictionary<string, string?>
+            {
+                ["Database:MigrateOnStartup"] = "false",
+                ["ConnectionStrings:TrialManager"] = Later(database.RuntimeConnectionString),
+                ["ConnectionStrings:TrialManagerMigrations"] = Later(database.ConnectionString),
+            });
+            replica.StartServer();
+            var api = replica.Client();
+            Assert.Multiple(async () =>
+            {
+                Assert.That((await api.Get("/health/live")).Code, Is.EqualTo(200));
+                Assert.That((await api.Get("/health/ready")).Code, Is.EqualTo(503));
+            });
+
+            await database.ExecuteAsAdminAsync($"CREATE DATABASE {later}");
+            var settings = MigrateSettings(database);
+            settings["ConnectionStrings__TrialManager"] = Later(database.RuntimeConnectionString);
+            settings["ConnectionStrings__TrialManagerMigrations"] = Later(database.ConnectionString);
+            var run = await ServiceRun.RunAsync(settings, Patience);
+            Assert.That(run.ExitCode, Is.Zero, run.Output);
+
+            await UntilReadyAsync(api);
+            Assert.That((await api.Get("/me", TestHost.AdminToken)).Code, Is.EqualTo(200), "the admin was bootstrapped");
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await database.ExecuteAsAdminAsync($"DROP DATABASE IF EXISTS {later} WITH (FORCE)");
+        }
+    }
+
+    private static async Task UntilReadyAsync(ApiClient api)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        ApiResponse ready;
+        while ((ready = await api.Get("/health/ready")).Code != 200 && DateTime.UtcNow < deadline)
+            await Task.Delay(200);
+        Assert.That(ready.Code, Is.EqualTo(200), ready.ToString());
     }
 
     /// <summary>Each setting the host refuses, on a database that stays untouched: the check comes before any start-up step.</summary>
