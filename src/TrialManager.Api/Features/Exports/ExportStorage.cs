@@ -1,13 +1,18 @@
+using Microsoft.Extensions.Options;
+
 namespace TrialManager.Api.Features.Exports;
 
 /// <summary>
 /// Where export files live. Keys are made by the service (`{trialId}/{exportId}.zip`), never by callers. A folder by
-/// default; an object store would implement the same four operations.
+/// default (`Exports:Storage=folder`), or S3-compatible object storage (`s3`, <see cref="S3ExportStorage"/>).
 /// </summary>
 public interface IExportStorage
 {
-    /// <summary>A new file under the key, replacing any earlier one (a re-run of a job overwrites its partial file).</summary>
-    Task<Stream> OpenWriteAsync(string key, CancellationToken ct);
+    /// <summary>
+    /// A new file under the key from what <paramref name="write"/> writes, replacing any earlier one. It appears only
+    /// once the write has finished: a write that fails or is cancelled leaves no file, whole or partial.
+    /// </summary>
+    Task WriteAsync(string key, Func<Stream, CancellationToken, Task> write, CancellationToken ct);
 
     /// <summary>The file, or null when there is none.</summary>
     Task<Stream?> OpenReadAsync(string key, CancellationToken ct);
@@ -18,9 +23,13 @@ public interface IExportStorage
     Task<bool> ExistsAsync(string key, CancellationToken ct);
 }
 
-/// <summary>Settings `Exports:Path` (a folder; relative paths are under the content root) and `Exports:RetentionDays`.</summary>
+/// <summary>
+/// Settings `Exports:Storage` (`folder` or `s3`), `Exports:Path` (the folder; relative paths are under the content root)
+/// and `Exports:RetentionDays`.
+/// </summary>
 public sealed class ExportOptions
 {
+    public string Storage { get; set; } = "folder";
     public string Path { get; set; } = ".local/exports";
     public int RetentionDays { get; set; } = 7;
 
@@ -34,11 +43,26 @@ public sealed class FolderExportStorage(string root) : IExportStorage
 
     public string Root => root;
 
-    public Task<Stream> OpenWriteAsync(string key, CancellationToken ct)
+    /// <summary>
+    /// Written beside the key and renamed onto it when done. The partial file has a fixed name, so the re-run of a job
+    /// that died while writing overwrites it.
+    /// </summary>
+    public async Task WriteAsync(string key, Func<Stream, CancellationToken, Task> write, CancellationToken ct)
     {
         var path = PathOf(key);
+        var partial = path + ".partial";
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-        return Task.FromResult<Stream>(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous));
+        try
+        {
+            await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous))
+                await write(file, ct);
+            File.Move(partial, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(partial);
+            throw;
+        }
     }
 
     public Task<Stream?> OpenReadAsync(string key, CancellationToken ct)
@@ -72,7 +96,21 @@ public static class ExportsSetup
     {
         var options = configuration.GetSection("Exports").Get<ExportOptions>() ?? new ExportOptions();
         services.AddSingleton(options);
-        services.AddSingleton<IExportStorage>(new FolderExportStorage(System.IO.Path.GetFullPath(System.IO.Path.Combine(contentRoot, options.Path))));
+        switch (options.Storage)
+        {
+            case "folder":
+                services.AddSingleton<IExportStorage>(new FolderExportStorage(System.IO.Path.GetFullPath(System.IO.Path.Combine(contentRoot, options.Path))));
+                break;
+            case "s3":
+                services.AddOptions<S3ExportOptions>().Bind(configuration.GetSection(S3ExportOptions.Section)).ValidateOnStart();
+                services.AddSingleton<IValidateOptions<S3ExportOptions>, S3ExportOptions.Validator>();
+                services.AddSingleton(sp => sp.GetRequiredService<IOptions<S3ExportOptions>>().Value);
+                services.AddSingleton(sp => S3ExportStorage.CreateClient(sp.GetRequiredService<S3ExportOptions>()));
+                services.AddSingleton<IExportStorage, S3ExportStorage>();
+                break;
+            default:
+                throw new InvalidOperationException($"Exports:Storage must be folder or s3, not '{options.Storage}'.");
+        }
         services.AddScoped<ExportJob>();
         return services;
     }

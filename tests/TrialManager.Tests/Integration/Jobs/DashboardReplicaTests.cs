@@ -23,7 +23,7 @@ public sealed class DashboardReplicaTests : IntegrationTest
         var second = replica.Client().Http.BaseAddress!;
         var fromSecond = await ExchangeAsync(second);
 
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(await DashboardAsync(second, fromFirst), Is.EqualTo(HttpStatusCode.OK));
             Assert.That(await DashboardAsync(first, fromSecond), Is.EqualTo(HttpStatusCode.OK));
