@@ -143,7 +143,7 @@ public sealed class ExportJob(TrialManagerDbContext db, NpgsqlDataSource data, I
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or NotSupportedException)
         {
-            logger.LogWarning(e, "Could not delete the partial export file {Key}", key);
+            logger.LogWarning(e, "Could not delete the export file {Key} of a failed attempt", key);
         }
     }
 }
