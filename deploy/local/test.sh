@@ -20,15 +20,18 @@ fi
 lint="$repo_root/tests/openapi-lint"
 if ! command -v npm >/dev/null; then
   if [ "$(id -u)" -ne 0 ]; then
-    echo "Node.js and npm are needed for the OpenAPI lint. Install them with: sudo apt-get install -y nodejs npm" >&2
+    echo "Node.js and npm are needed for the OpenAPI lint and the S3 tests. Install them with: sudo apt-get install -y nodejs npm" >&2
     exit 1
   fi
   echo "Installing Node.js and npm with apt..."
   DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
 fi
-if [ ! -d "$lint/node_modules" ] || [ "$lint/package-lock.json" -nt "$lint/node_modules" ]; then
-  npm ci --prefix "$lint" --ignore-scripts --no-audit --no-fund >/dev/null
-fi
+# The S3 export storage tests start s3rver, a local S3-compatible server, installed the same way.
+for packages in "$lint" "$repo_root/tests/s3-server"; do
+  if [ ! -d "$packages/node_modules" ] || [ "$packages/package-lock.json" -nt "$packages/node_modules" ]; then
+    npm ci --prefix "$packages" --ignore-scripts --no-audit --no-fund >/dev/null
+  fi
+done
 
 results="$repo_root/.test-results"
 rm -rf "$results"

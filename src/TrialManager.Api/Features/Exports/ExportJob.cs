@@ -102,20 +102,25 @@ public sealed class ExportJob(TrialManagerDbContext db, NpgsqlDataSource data, I
             await command.ExecuteNonQueryAsync(ct);
         }
 
-        await using var file = await storage.OpenWriteAsync(key, ct);
-        await using var hashing = new HashingStream(file);
-        Dictionary<string, long> rowCounts;
-        if (export.Format == "odm")
+        Dictionary<string, long> rowCounts = [];
+        long size = 0;
+        var sha256 = "";
+        await storage.WriteAsync(key, async (file, token) =>
         {
-            await OdmWriter.WriteAsync(hashing, extract.Header, extract.ParticipantsAsync(ct), extract.ClustersAsync(ct),
-                extract.AssessmentsAsync(Progress, ct), ct);
-            rowCounts = new() { ["assessments"] = total };
-        }
-        else
-            rowCounts = (await CsvExtractWriter.WriteAsync(hashing, extract, Progress, ct))
-                .Where(f => f.Rows is not null).ToDictionary(f => f.Name, f => f.Rows!.Value);
-        await hashing.FlushAsync(ct);
-        return (rowCounts, hashing.BytesWritten, hashing.Sha256Hex);
+            await using var hashing = new HashingStream(file, leaveOpen: true);
+            if (export.Format == "odm")
+            {
+                await OdmWriter.WriteAsync(hashing, extract.Header, extract.ParticipantsAsync(token), extract.ClustersAsync(token),
+                    extract.AssessmentsAsync(Progress, token), token);
+                rowCounts = new() { ["assessments"] = total };
+            }
+            else
+                rowCounts = (await CsvExtractWriter.WriteAsync(hashing, extract, Progress, token))
+                    .Where(f => f.Rows is not null).ToDictionary(f => f.Name, f => f.Rows!.Value);
+            await hashing.FlushAsync(token);
+            (size, sha256) = (hashing.BytesWritten, hashing.Sha256Hex);
+        }, ct);
+        return (rowCounts, size, sha256);
     }
 
     private async Task SaveOutcomeAsync(Guid exportId, string reason, Action<Export> change, CancellationToken ct)
@@ -138,7 +143,7 @@ public sealed class ExportJob(TrialManagerDbContext db, NpgsqlDataSource data, I
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or NotSupportedException)
         {
-            logger.LogWarning(e, "Could not delete the partial export file {Key}", key);
+            logger.LogWarning(e, "Could not delete the export file {Key} of a failed attempt", key);
         }
     }
 }

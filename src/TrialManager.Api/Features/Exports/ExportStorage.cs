@@ -5,12 +5,15 @@ namespace TrialManager.Api.Features.Exports;
 
 /// <summary>
 /// Where export files live. Keys are made by the service (`{trialId}/{exportId}.zip`), never by callers. A folder by
-/// default; an object store would implement the same four operations.
+/// default (`Exports:Storage=folder`), or S3-compatible object storage (`s3`, <see cref="S3ExportStorage"/>).
 /// </summary>
 public interface IExportStorage
 {
-    /// <summary>A new file under the key, replacing any earlier one (a re-run of a job overwrites its partial file).</summary>
-    Task<Stream> OpenWriteAsync(string key, CancellationToken ct);
+    /// <summary>
+    /// A new file under the key from what <paramref name="write"/> writes, replacing any earlier one. It appears only
+    /// once the write has finished: a write that fails or is cancelled leaves no file, whole or partial.
+    /// </summary>
+    Task WriteAsync(string key, Func<Stream, CancellationToken, Task> write, CancellationToken ct);
 
     /// <summary>The file, or null when there is none.</summary>
     Task<Stream?> OpenReadAsync(string key, CancellationToken ct);
@@ -22,11 +25,12 @@ public interface IExportStorage
 }
 
 /// <summary>
-/// Settings `Exports:Path` (a folder; relative paths are under the content root), `Exports:RetentionDays`, and the
-/// schedules (UTC) of the `export-cleanup` and `export-sweep` jobs.
+/// Settings `Exports:Storage` (`folder` or `s3`), `Exports:Path` (the folder; relative paths are under the content root),
+/// `Exports:RetentionDays`, and the schedules (UTC) of the `export-cleanup` and `export-sweep` jobs.
 /// </summary>
 public sealed class ExportOptions : ISettings
 {
+    public string Storage { get; set; } = "folder";
     public string Path { get; set; } = ".local/exports";
     public int RetentionDays { get; set; } = 7;
 
@@ -38,7 +42,9 @@ public sealed class ExportOptions : ISettings
 
     public void Check(SettingsCheck check)
     {
-        check.NotEmpty(nameof(Path), Path);
+        check.Require(Storage is "folder" or "s3", nameof(Storage), $"is '{Storage}'; it must be folder or s3.");
+        if (Storage == "folder")
+            check.NotEmpty(nameof(Path), Path);
         check.AtLeast(nameof(RetentionDays), RetentionDays, 1);
         check.AtLeast(nameof(SweepAfterSeconds), SweepAfterSeconds, 0);
         check.Cron(nameof(CleanupCron), CleanupCron);
@@ -52,11 +58,26 @@ public sealed class FolderExportStorage(string root) : IExportStorage
 
     public string Root => root;
 
-    public Task<Stream> OpenWriteAsync(string key, CancellationToken ct)
+    /// <summary>
+    /// Written beside the key and renamed onto it when done. The partial file has a fixed name, so the re-run of a job
+    /// that died while writing overwrites it.
+    /// </summary>
+    public async Task WriteAsync(string key, Func<Stream, CancellationToken, Task> write, CancellationToken ct)
     {
         var path = PathOf(key);
+        var partial = path + ".partial";
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-        return Task.FromResult<Stream>(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous));
+        try
+        {
+            await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous))
+                await write(file, ct);
+            File.Move(partial, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(partial);
+            throw;
+        }
     }
 
     public Task<Stream?> OpenReadAsync(string key, CancellationToken ct)
@@ -91,7 +112,14 @@ public static class ExportsSetup
         services.AddSettings<ExportOptions>("Exports");
         // The folder is made and written to at start-up, so that a wrong path stops the process rather than every export job.
         services.AddSingleton<IValidateOptions<ExportOptions>>(new FolderCheck(contentRoot));
-        services.AddSingleton<IExportStorage>(sp => new FolderExportStorage(FolderOf(sp.GetRequiredService<ExportOptions>(), contentRoot)));
+        // Checked at start-up too, but only when chosen: a folder installation has no S3 settings.
+        services.AddOptions<S3ExportOptions>().BindConfiguration(S3ExportOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<S3ExportOptions>, S3ExportOptions.Validator>();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<S3ExportOptions>>().Value);
+        services.AddSingleton(sp => S3ExportStorage.CreateClient(sp.GetRequiredService<S3ExportOptions>()));
+        services.AddSingleton<IExportStorage>(sp => sp.GetRequiredService<ExportOptions>() is { Storage: "s3" }
+            ? ActivatorUtilities.CreateInstance<S3ExportStorage>(sp)
+            : new FolderExportStorage(FolderOf(sp.GetRequiredService<ExportOptions>(), contentRoot)));
         services.AddScoped<ExportJob>();
         return services;
     }
@@ -103,8 +131,8 @@ public static class ExportsSetup
     {
         public ValidateOptionsResult Validate(string? name, ExportOptions options)
         {
-            if (string.IsNullOrWhiteSpace(options.Path))
-                return ValidateOptionsResult.Skip; // the settings check reports it
+            if (options.Storage != "folder" || string.IsNullOrWhiteSpace(options.Path))
+                return ValidateOptionsResult.Skip; // not a folder installation, or the settings check reports it
             try
             {
                 var folder = FolderOf(options, contentRoot);
