@@ -30,6 +30,8 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.Limits.MaxRequestBodySize = configuration.GetValue<long>("Limits:MaxRequestBodyBytes", 1024 * 1024));
 
 var mode = HostingModes.From(configuration);
+var pooler = DatabasePoolers.Parse(configuration[DatabasePoolers.Setting]);
+var tokenCache = TokenCache.For(pooler, configuration);
 var services = builder.Services;
 services.AddSingleton<TimeProvider>(new DatabaseClock(TimeProvider.System));
 services.AddSingleton(RandomNumberGenerator.Create());
@@ -38,7 +40,7 @@ services.AddSingleton<Faults>();
 services.AddSingleton(configuration.GetSection("Limits").Get<WriteAdmissionOptions>() ?? new WriteAdmissionOptions());
 services.AddHttpContextAccessor();
 // Built by the container, so that its connections close when the host stops.
-services.AddSingleton(_ => TrialManagerDatabase.CreateDataSource(connectionString));
+services.AddSingleton(_ => TrialManagerDatabase.CreateDataSource(connectionString, pooler));
 services.Configure<AuditOptions>(configuration.GetSection("Audit"));
 services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuditOptions>>().Value);
 services.AddSingleton<AuditInterceptor>();
@@ -72,11 +74,12 @@ services.AddAuthentication(BearerTokenHandler.SchemeName)
 services.AddAuthorizationBuilder()
     .AddPolicy(AccessPolicies.SystemAdmin, policy => policy.RequireRole(CurrentUser.SystemAdminRole));
 services.AddScoped<CurrentUser>();
-services.AddSingleton<TokenCache>();
-services.AddHostedService<TokenRevocationListener>();
+services.AddSingleton(tokenCache);
+if (tokenCache.NeedsListener)
+    services.AddHostedService<TokenRevocationListener>();
 services.AddScoped<TrialCaller>();
 services.AddScoped<IdempotentRequest>();
-services.AddTrialManagerJobs(configuration, connectionString, mode);
+services.AddTrialManagerJobs(configuration, connectionString, mode, pooler);
 services.AddTrialManagerExports(configuration, builder.Environment.ContentRootPath);
 
 ValidatorOptions.Global.PropertyNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);

@@ -8,6 +8,7 @@ using TrialManager.Api.Features.Exports;
 using TrialManager.Api.Features.Reminders;
 using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Http;
+using TrialManager.Data;
 
 namespace TrialManager.Api.Features.Jobs;
 
@@ -21,7 +22,7 @@ public static class JobsSetup
     public const string Schema = "hangfire";
 
     public static IServiceCollection AddTrialManagerJobs(this IServiceCollection services, IConfiguration configuration,
-        string connectionString, HostingMode mode)
+        string connectionString, HostingMode mode, DatabasePooler pooler)
     {
         var jobs = configuration.GetSection("Jobs");
         var storageOptions = new PostgreSqlStorageOptions
@@ -33,11 +34,14 @@ public static class JobsSetup
             // long export is never picked up a second time; the timeout only matters when a worker dies.
             UseSlidingInvisibilityTimeout = true,
             InvisibilityTimeout = TimeSpan.FromSeconds(jobs.GetValue("InvisibilityTimeoutSeconds", 300.0)),
-            // Workers wake on PostgreSQL NOTIFY when a job is queued; the poll is only a fallback.
-            EnableLongPolling = true,
-            QueuePollInterval = TimeSpan.FromSeconds(jobs.GetValue("QueuePollSeconds", 5.0)),
+            // Workers wake on PostgreSQL NOTIFY when a job is queued, and the poll is only a fallback; behind a transaction
+            // pooler nothing can LISTEN, so the queues are polled, more often.
+            EnableLongPolling = pooler == DatabasePooler.None,
+            QueuePollInterval = TimeSpan.FromSeconds(jobs.GetValue("QueuePollSeconds", pooler == DatabasePooler.None ? 5.0 : 1.0)),
         };
-        var storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, storageOptions), storageOptions);
+        var storage = new PostgreSqlStorage(
+            new NpgsqlConnectionFactory(TrialManagerDatabase.ConnectionSettings(connectionString, pooler).ConnectionString, storageOptions),
+            storageOptions);
         services.AddSingleton<JobStorage>(storage);
 
         services.AddSingleton(JobRetries.From(configuration));
