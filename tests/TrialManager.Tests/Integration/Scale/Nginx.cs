@@ -28,7 +28,7 @@ public sealed class Nginx : IAsyncDisposable
         ToolProcess.Require(Program, "nginx");
         var folder = Directory.CreateTempSubdirectory("trialmanager-nginx-").FullName;
         var port = ToolProcess.FreePort();
-        var servers = string.Join("\n", upstreams.Select(u => $"        server {u.Host}:{u.Port} max_fails=1 fail_timeout=10s;"));
+        var servers = string.Join("\n", upstreams.Select(u => $"        server {u.Host}:{u.Port} max_fails=1 fail_timeout=2s;"));
         // Temporary paths are the prefix's, not the package's compiled-in /var/lib/nginx.
         await File.WriteAllTextAsync(Path.Combine(folder, "nginx.conf"), $$"""
             daemon off;
