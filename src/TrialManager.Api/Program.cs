@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using FluentValidation;
 using Mediator;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.Json;
 using TrialManager.Api;
 using TrialManager.Api.Features.Access;
@@ -68,6 +69,9 @@ services.AddTrialManagerHealth();
 services.AddTrialManagerRateLimits(configuration);
 services.AddPaging(configuration);
 
+// One key ring for every replica, kept in the database, so that a cookie issued by one is read by all; a fixed
+// application name, as the default (the content root) may differ between machines.
+services.AddDataProtection().SetApplicationName("TrialManager").PersistKeysToDbContext<TrialManagerDbContext>();
 services.AddAuthentication(BearerTokenHandler.SchemeName)
     .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null)
     .AddDashboardCookie(configuration);

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Data.Access;
 using TrialManager.Data.Audit;
@@ -12,7 +13,7 @@ using TrialManager.Data.Trials;
 
 namespace TrialManager.Data;
 
-public sealed class TrialManagerDbContext(DbContextOptions<TrialManagerDbContext> options) : DbContext(options)
+public sealed class TrialManagerDbContext(DbContextOptions<TrialManagerDbContext> options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<User> Users => Set<User>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
@@ -39,6 +40,7 @@ public sealed class TrialManagerDbContext(DbContextOptions<TrialManagerDbContext
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<AuditStrandHead> AuditStrandHeads => Set<AuditStrandHead>();
     public DbSet<AuditCheckpoint> AuditCheckpoints => Set<AuditCheckpoint>();
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(TrialManagerDbContext).Assembly);

@@ -16,8 +16,15 @@ namespace TrialManager.Api.Features.Audit;
 /// </summary>
 public sealed class AuditInterceptor(TimeProvider clock, RandomNumberGenerator random, AuditOptions options) : SaveChangesInterceptor
 {
+    /// <summary>
+    /// Rows that are not trial data: the trail itself, replayable answers, and the Data Protection key ring (written by
+    /// the framework's key repository, with no caller to name).
+    /// </summary>
     private static readonly Type[] Infrastructure =
-        [typeof(AuditEvent), typeof(AuditStrandHead), typeof(AuditCheckpoint), typeof(TrialManager.Data.Requests.IdempotencyRecord)];
+    [
+        typeof(AuditEvent), typeof(AuditStrandHead), typeof(AuditCheckpoint), typeof(TrialManager.Data.Requests.IdempotencyRecord),
+        typeof(Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey),
+    ];
 
     public override async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData,
         InterceptionResult<int> result, CancellationToken ct = default)
@@ -27,8 +34,21 @@ public sealed class AuditInterceptor(TimeProvider clock, RandomNumberGenerator r
         return result;
     }
 
-    public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result) =>
-        throw new InvalidOperationException("Save asynchronously: audit events are appended with database round trips.");
+    /// <summary>
+    /// Only a save with nothing to audit may be synchronous (the Data Protection key repository saves that way): audit
+    /// events are appended with database round trips.
+    /// </summary>
+    public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
+    {
+        if (options.Enabled && eventData.Context is TrialManagerDbContext db && AuditedEntries(db).Count > 0)
+            throw new InvalidOperationException("Save asynchronously: audit events are appended with database round trips.");
+        return result;
+    }
+
+    private static List<EntityEntry> AuditedEntries(TrialManagerDbContext db) =>
+        db.ChangeTracker.Entries()
+            .Where(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted && !Infrastructure.Contains(e.Metadata.ClrType))
+            .ToList();
 
     private async Task AppendEventsAsync(TrialManagerDbContext db, CancellationToken ct)
     {
@@ -38,9 +58,7 @@ public sealed class AuditInterceptor(TimeProvider clock, RandomNumberGenerator r
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         try
         {
-            var entries = db.ChangeTracker.Entries()
-                .Where(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted && !Infrastructure.Contains(e.Metadata.ClrType))
-                .ToList();
+            var entries = AuditedEntries(db);
             if (entries.Count == 0)
                 return;
             var scope = AuditScope.Current
