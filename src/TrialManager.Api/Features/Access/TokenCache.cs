@@ -18,14 +18,13 @@ public sealed class TokenCache
     public const double DefaultRevocationSeconds = 5, MaxRevocationSeconds = 60;
 
     private readonly ConcurrentDictionary<string, VerifiedToken> _byHash = new();
-    private readonly bool _needsListener;
     private long _generation;
     private volatile bool _usable;
 
     public TokenCache(TimeSpan freshFor, bool needsListener)
     {
         FreshFor = freshFor;
-        _needsListener = needsListener;
+        NeedsListener = needsListener;
         _usable = !needsListener;
     }
 
@@ -42,7 +41,7 @@ public sealed class TokenCache
     public TimeSpan FreshFor { get; }
 
     /// <summary>Whether revocations arrive by notification (a <see cref="TokenRevocationListener"/> must run).</summary>
-    public bool NeedsListener => _needsListener;
+    public bool NeedsListener { get; }
 
     public sealed record VerifiedToken(Guid TokenId, Guid UserId, string UserName, bool IsSystemAdmin, DateTimeOffset? ExpiresAt,
         DateTimeOffset VerifiedAt);
