@@ -33,6 +33,21 @@ for packages in "$lint" "$repo_root/tests/s3-server"; do
   fi
 done
 
+# The multi-instance scenario runs its own PgBouncer and nginx (Debian's packages) with configurations of its own, on free
+# ports; the system services the packages install are neither used nor needed.
+tools=()
+[ -x /usr/sbin/pgbouncer ] || tools+=(pgbouncer)
+[ -x /usr/sbin/nginx ] || tools+=(nginx)
+if [ ${#tools[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "Installing ${tools[*]} with apt..."
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+      && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${tools[@]}" >/dev/null
+  else
+    echo "The multi-instance test needs ${tools[*]} and will fail without: sudo apt-get install -y ${tools[*]}" >&2
+  fi
+fi
+
 results="$repo_root/.test-results"
 rm -rf "$results"
 status=0

@@ -29,6 +29,8 @@ if (string.IsNullOrWhiteSpace(connectionString))
         "or start the service with deploy/local/start.sh, which sets up a local PostgreSQL database.");
 
 var mode = HostingModes.From(configuration);
+var pooler = DatabasePoolers.Parse(configuration[DatabasePoolers.Setting]);
+var tokenCache = TokenCache.For(pooler, configuration);
 var services = builder.Services;
 services.AddSingleton<TimeProvider>(new DatabaseClock(TimeProvider.System));
 services.AddSingleton(RandomNumberGenerator.Create());
@@ -42,7 +44,7 @@ services.AddSettings<ReminderOptions>("Reminders");
 services.AddSettings<SmtpOptions>("Smtp");
 services.AddHttpContextAccessor();
 // Built by the container, so that its connections close when the host stops.
-services.AddSingleton(_ => TrialManagerDatabase.CreateDataSource(connectionString));
+services.AddSingleton(_ => TrialManagerDatabase.CreateDataSource(connectionString, pooler));
 services.AddSettings<AuditOptions>("Audit");
 services.AddSettings<IdempotencyOptions>("Idempotency");
 services.AddSingleton<AuditInterceptor>();
@@ -79,11 +81,12 @@ services.AddAuthentication(BearerTokenHandler.SchemeName)
 services.AddAuthorizationBuilder()
     .AddPolicy(AccessPolicies.SystemAdmin, policy => policy.RequireRole(CurrentUser.SystemAdminRole));
 services.AddScoped<CurrentUser>();
-services.AddSingleton<TokenCache>();
-services.AddHostedService<TokenRevocationListener>();
+services.AddSingleton(tokenCache);
+if (tokenCache.NeedsListener)
+    services.AddHostedService<TokenRevocationListener>();
 services.AddScoped<TrialCaller>();
 services.AddScoped<IdempotentRequest>();
-services.AddTrialManagerJobs(connectionString, mode);
+services.AddTrialManagerJobs(connectionString, mode, pooler);
 services.AddTrialManagerExports(builder.Environment.ContentRootPath);
 
 ValidatorOptions.Global.PropertyNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);

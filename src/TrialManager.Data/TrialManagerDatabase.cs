@@ -15,15 +15,32 @@ public static class TrialManagerDatabase
     /// costs CPU on every round trip), and a connection returned to the pool is not reset (DISCARD ALL): the app
     /// keeps no session state, only transaction-scoped locks and settings.
     /// </summary>
-    public static NpgsqlDataSource CreateDataSource(string connectionString)
+    public static NpgsqlDataSource CreateDataSource(string connectionString, DatabasePooler pooler = DatabasePooler.None)
     {
-        var settings = new NpgsqlConnectionStringBuilder(connectionString);
-        if (settings.MaxAutoPrepare == 0)
+        var settings = ConnectionSettings(connectionString, pooler);
+        if (pooler == DatabasePooler.None && settings.MaxAutoPrepare == 0)
             settings.MaxAutoPrepare = 64;
         if (IsLoopback(settings.Host) && !Names(connectionString, "sslmode"))
             settings.SslMode = SslMode.Disable;
         settings.NoResetOnClose = true;
         return new NpgsqlDataSourceBuilder(settings.ConnectionString).Build();
+    }
+
+    /// <summary>
+    /// The connection string as every pool of the process must use it behind the pooler. Behind PgBouncer in transaction
+    /// mode, a statement prepared on one server session is unknown to the next (PgBouncer 1.18, Debian's, cannot carry
+    /// prepared statements; 1.21 can, with max_prepared_statements), so nothing is prepared whatever the string says,
+    /// and a connection going back to the pool sends no DISCARD ALL: the server session it would reset is not its own.
+    /// </summary>
+    public static NpgsqlConnectionStringBuilder ConnectionSettings(string connectionString, DatabasePooler pooler)
+    {
+        var settings = new NpgsqlConnectionStringBuilder(connectionString);
+        if (pooler == DatabasePooler.Transaction)
+        {
+            settings.MaxAutoPrepare = 0;
+            settings.NoResetOnClose = true;
+        }
+        return settings;
     }
 
     private static bool IsLoopback(string? host) => host is "127.0.0.1" or "localhost" or "::1";

@@ -19,7 +19,8 @@ public sealed partial class JobOptions : ISettings
     public int[] RetryDelaysSeconds { get; set; } = [];
 
     public double InvisibilityTimeoutSeconds { get; set; } = 300;
-    public double QueuePollSeconds { get; set; } = 5;
+    /// <summary>Unset: 5 s, or 1 s behind a transaction pooler, where workers cannot be woken by NOTIFY.</summary>
+    public double? QueuePollSeconds { get; set; }
     public double SchedulePollSeconds { get; set; } = 15;
     public double ShutdownTimeoutSeconds { get; set; } = 15;
     public double DashboardCookieMinutes { get; set; } = 15;
@@ -37,7 +38,8 @@ public sealed partial class JobOptions : ISettings
         foreach (var delay in RetryDelaysSeconds.Where(d => d < 0))
             check.Fail(nameof(RetryDelaysSeconds), $"holds {delay}; a delay is 0 seconds or more.");
         check.Positive(nameof(InvisibilityTimeoutSeconds), InvisibilityTimeoutSeconds);
-        check.Positive(nameof(QueuePollSeconds), QueuePollSeconds);
+        if (QueuePollSeconds is { } poll)
+            check.Positive(nameof(QueuePollSeconds), poll);
         check.Positive(nameof(SchedulePollSeconds), SchedulePollSeconds);
         check.AtLeast(nameof(ShutdownTimeoutSeconds), ShutdownTimeoutSeconds, 0);
         check.Positive(nameof(DashboardCookieMinutes), DashboardCookieMinutes);

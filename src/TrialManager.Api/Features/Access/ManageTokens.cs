@@ -72,8 +72,9 @@ public static class ManageTokens
             if (token is null || (!caller.IsSystemAdmin && token.UserId != caller.Id))
                 throw ProblemException.NotFound("token");
             token.RevokedAt ??= clock.GetUtcNow();
-            // This instance forgets the token now; the notification, delivered on commit, tells every instance
-            // (this one again, in case a concurrent request cached the token meanwhile).
+            // This instance forgets the token now; the notification, delivered on commit, tells every instance that
+            // listens (this one again, in case a concurrent request cached the token meanwhile). Behind a transaction
+            // pooler none listens, and the others trust the token for Access:RevocationSeconds at most.
             cache.Evict(token.Id);
             await db.Database.ExecuteSqlAsync($"SELECT pg_notify({TokenRevocationListener.Channel}, {token.Id.ToString()})", ct);
             return Unit.Value;

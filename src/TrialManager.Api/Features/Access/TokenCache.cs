@@ -1,19 +1,47 @@
 using System.Collections.Concurrent;
+using TrialManager.Data;
 
 namespace TrialManager.Api.Features.Access;
 
 /// <summary>
 /// Tokens verified against the database in the last <see cref="FreshFor"/>, so that most requests need no token
-/// lookup. Revocation stays immediate: a revoke sends a PostgreSQL notification on commit, and every instance's
-/// <see cref="TokenRevocationListener"/> evicts the token. While the listener is not connected the cache is not used.
+/// lookup. With a session of its own (`Database:Pooler=none`), revocation is immediate: a revoke sends a PostgreSQL
+/// notification on commit, every instance's <see cref="TokenRevocationListener"/> evicts the token, and while the
+/// listener is not connected the cache is not used. Behind a transaction pooler nothing can listen, so a token is
+/// trusted for `Access:RevocationSeconds` only: that is how long a revoked token may still work on another instance.
 /// </summary>
 public sealed class TokenCache
 {
-    public static readonly TimeSpan FreshFor = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan FreshWhileListening = TimeSpan.FromSeconds(30);
+
+    public const string RevocationSetting = "Access:RevocationSeconds";
+    public const double DefaultRevocationSeconds = 5, MaxRevocationSeconds = 60;
 
     private readonly ConcurrentDictionary<string, VerifiedToken> _byHash = new();
     private long _generation;
-    private volatile bool _listening;
+    private volatile bool _usable;
+
+    public TokenCache(TimeSpan freshFor, bool needsListener)
+    {
+        FreshFor = freshFor;
+        NeedsListener = needsListener;
+        _usable = !needsListener;
+    }
+
+    public static TokenCache For(DatabasePooler pooler, IConfiguration configuration)
+    {
+        if (pooler == DatabasePooler.None)
+            return new TokenCache(FreshWhileListening, needsListener: true);
+        var seconds = configuration.GetValue(RevocationSetting, DefaultRevocationSeconds);
+        if (!(seconds is >= 0 and <= MaxRevocationSeconds))
+            throw new InvalidOperationException($"{RevocationSetting} is {seconds}; it must be between 0 and {MaxRevocationSeconds} seconds.");
+        return new TokenCache(TimeSpan.FromSeconds(seconds), needsListener: false);
+    }
+
+    public TimeSpan FreshFor { get; }
+
+    /// <summary>Whether revocations arrive by notification (a <see cref="TokenRevocationListener"/> must run).</summary>
+    public bool NeedsListener { get; }
 
     public sealed record VerifiedToken(Guid TokenId, Guid UserId, string UserName, bool IsSystemAdmin, DateTimeOffset? ExpiresAt,
         DateTimeOffset VerifiedAt);
@@ -23,7 +51,7 @@ public sealed class TokenCache
 
     public bool TryGet(string hash, DateTimeOffset now, out VerifiedToken token)
     {
-        if (_listening && _byHash.TryGetValue(hash, out token!) && now - token.VerifiedAt < FreshFor)
+        if (_usable && _byHash.TryGetValue(hash, out token!) && now - token.VerifiedAt < FreshFor)
             return true;
         token = null!;
         return false;
@@ -31,7 +59,7 @@ public sealed class TokenCache
 
     public void Keep(string hash, VerifiedToken token, long generationBeforeLookup)
     {
-        if (_listening && Generation == generationBeforeLookup)
+        if (_usable && Generation == generationBeforeLookup)
             _byHash[hash] = token;
     }
 
@@ -45,7 +73,7 @@ public sealed class TokenCache
 
     internal void Listening(bool listening)
     {
-        _listening = listening;
+        _usable = listening;
         Clear();
     }
 

@@ -8,6 +8,7 @@ using TrialManager.Api.Features.Exports;
 using TrialManager.Api.Features.Reminders;
 using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Http;
+using TrialManager.Data;
 
 namespace TrialManager.Api.Features.Jobs;
 
@@ -20,7 +21,8 @@ public static class JobsSetup
 {
     public const string Schema = "hangfire";
 
-    public static IServiceCollection AddTrialManagerJobs(this IServiceCollection services, string connectionString, HostingMode mode)
+    public static IServiceCollection AddTrialManagerJobs(this IServiceCollection services, string connectionString,
+        HostingMode mode, DatabasePooler pooler)
     {
         services.AddSettings<JobOptions>("Jobs");
         services.AddSingleton<JobStorage>(sp =>
@@ -35,11 +37,14 @@ public static class JobsSetup
                 // long export is never picked up a second time; the timeout only matters when a worker dies.
                 UseSlidingInvisibilityTimeout = true,
                 InvisibilityTimeout = TimeSpan.FromSeconds(jobs.InvisibilityTimeoutSeconds),
-                // Workers wake on PostgreSQL NOTIFY when a job is queued; the poll is only a fallback.
-                EnableLongPolling = true,
-                QueuePollInterval = TimeSpan.FromSeconds(jobs.QueuePollSeconds),
+                // Workers wake on PostgreSQL NOTIFY when a job is queued, and the poll is only a fallback; behind a
+                // transaction pooler nothing can LISTEN, so the queues are polled, more often.
+                EnableLongPolling = pooler == DatabasePooler.None,
+                QueuePollInterval = TimeSpan.FromSeconds(jobs.QueuePollSeconds ?? (pooler == DatabasePooler.None ? 5.0 : 1.0)),
             };
-            return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, storageOptions), storageOptions);
+            return new PostgreSqlStorage(
+                new NpgsqlConnectionFactory(TrialManagerDatabase.ConnectionSettings(connectionString, pooler).ConnectionString, storageOptions),
+                storageOptions);
         });
 
         // Every job is retried a bounded number of times, then stays failed with its error (dashboard, export status).

@@ -21,6 +21,7 @@ public abstract class FaultTest
     private readonly List<ServiceProcess> _services = [];
     private readonly List<string> _logs = [];
     private readonly List<ThrowawayCluster> _clusters = [];
+    private readonly List<IAsyncDisposable> _owned = [];
     private string _exports = null!;
 
     [SetUp]
@@ -33,6 +34,10 @@ public abstract class FaultTest
         foreach (var service in _services)
             await service.DisposeAsync();
         _services.Clear();
+        // Last made, first gone: a database outlives whatever was using it.
+        for (var i = _owned.Count - 1; i >= 0; i--)
+            await _owned[i].DisposeAsync();
+        _owned.Clear();
         if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
             foreach (var log in _logs.Where(File.Exists))
                 TestContext.AddTestAttachment(log);
@@ -45,6 +50,22 @@ public abstract class FaultTest
     }
 
     protected static TestDatabase Database => FaultDatabase.Database;
+
+    /// <summary>Something the scenario made (a database, a tool process) that goes when it ends, after the service processes.</summary>
+    protected T Own<T>(T thing) where T : IAsyncDisposable
+    {
+        _owned.Add(thing);
+        return thing;
+    }
+
+    /// <summary>A log file of the scenario's, attached to its result when it fails.</summary>
+    protected string LogFile(string name)
+    {
+        var log = Path.Combine(TestContext.CurrentContext.WorkDirectory, "fault-logs", $"{TestContext.CurrentContext.Test.MethodName}-{name}.log");
+        Directory.CreateDirectory(Path.GetDirectoryName(log)!);
+        _logs.Add(log);
+        return log;
+    }
 
     /// <summary>A database on a throwaway cluster: it goes with the cluster.</summary>
     protected static Task<TestDatabase> NewDatabaseAsync(ThrowawayCluster cluster) => TestDatabase.CreateAsync(cluster.AdminConnectionString);
@@ -89,12 +110,11 @@ public abstract class FaultTest
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
             all[key] = value;
-        var log = Path.Combine(TestContext.CurrentContext.WorkDirectory, "fault-logs",
-            $"{TestContext.CurrentContext.Test.MethodName}-{_logs.Count + 1}.log");
-        Directory.CreateDirectory(Path.GetDirectoryName(log)!);
-        _logs.Add(log);
+        var log = LogFile((_logs.Count + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
         var service = await ServiceProcess.StartAsync(all, log, StartTimeout);
-        _services.Add(service);
+        // Several may be starting at once.
+        lock (_services)
+            _services.Add(service);
         return service;
     }
 

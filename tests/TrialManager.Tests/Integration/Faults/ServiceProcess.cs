@@ -41,6 +41,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     public Uri Address { get; private set; } = null!;
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
+    public int ProcessId => _process.Id;
 
     /// <summary>The API's build output, found from the tests' own (same configuration, same target framework).</summary>
     public static string ApiAssembly { get; } = FindApiAssembly();

@@ -58,4 +58,32 @@ public sealed class DataSourceTests
         Assert.That(settings.SslMode, Is.EqualTo(expected));
         Assert.That(settings.MaxAutoPrepare, Is.GreaterThan(0));
     }
+
+    [TestCase("Host=127.0.0.1;Username=u")]
+    [TestCase("Host=127.0.0.1;Username=u;Max Auto Prepare=20;No Reset On Close=false")]
+    public void Behind_a_transaction_pooler_nothing_is_prepared_and_no_connection_is_reset(string connectionString)
+    {
+        using var source = TrialManager.Data.TrialManagerDatabase.CreateDataSource(connectionString, TrialManager.Data.DatabasePooler.Transaction);
+        var settings = new Npgsql.NpgsqlConnectionStringBuilder(source.ConnectionString);
+        var jobs = TrialManager.Data.TrialManagerDatabase.ConnectionSettings(connectionString, TrialManager.Data.DatabasePooler.Transaction);
+        Assert.Multiple(() =>
+        {
+            Assert.That(settings.MaxAutoPrepare, Is.Zero);
+            Assert.That(settings.NoResetOnClose, Is.True);
+            Assert.That(jobs.MaxAutoPrepare, Is.Zero, "Hangfire's own pool");
+            Assert.That(jobs.NoResetOnClose, Is.True, "Hangfire's own pool");
+        });
+    }
+
+    [TestCase(null, TrialManager.Data.DatabasePooler.None)]
+    [TestCase("none", TrialManager.Data.DatabasePooler.None)]
+    [TestCase(" Transaction ", TrialManager.Data.DatabasePooler.Transaction)]
+    public void The_pooler_setting_names_none_or_transaction(string? value, TrialManager.Data.DatabasePooler expected) =>
+        Assert.That(TrialManager.Data.DatabasePoolers.Parse(value), Is.EqualTo(expected));
+
+    [TestCase("session")]
+    [TestCase("statement")]
+    public void Another_pooler_mode_stops_the_start_naming_the_setting(string value) =>
+        Assert.That(() => TrialManager.Data.DatabasePoolers.Parse(value),
+            Throws.InvalidOperationException.With.Message.Contains("Database:Pooler").And.Message.Contains(value));
 }
