@@ -14,6 +14,7 @@ using TrialManager.Api.Features.Jobs;
 using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Api.Infrastructure.Mediation;
+using TrialManager.Api.Infrastructure.Telemetry;
 using TrialManager.Api.Infrastructure.Validation;
 using TrialManager.Data;
 
@@ -30,6 +31,7 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.Limits.MaxRequestBodySize = configuration.GetValue<long>("Limits:MaxRequestBodyBytes", 1024 * 1024));
 
 var mode = HostingModes.From(configuration);
+builder.AddTrialManagerTelemetry();
 var services = builder.Services;
 services.AddSingleton<TimeProvider>(new DatabaseClock(TimeProvider.System));
 services.AddSingleton(RandomNumberGenerator.Create());
@@ -93,6 +95,7 @@ services.AddMediator((MediatorOptions options) =>
 var app = builder.Build();
 
 app.UseRequestIds();
+app.UseRequestLogScope();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseCheckedRequestValues();

@@ -52,7 +52,9 @@ public static class JobsSetup
                 DelaysInSeconds = retries.DelaysInSeconds,
                 OnAttemptsExceeded = AttemptsExceededAction.Fail,
             };
-            return new JobFilterProviderCollection(new JobFilterAttributeFilterProvider(), new JobFilterCollection { retry });
+            var telemetry = new JobTelemetry(sp.GetRequiredService<Infrastructure.Telemetry.TrialManagerMetrics>(),
+                sp.GetRequiredService<ILogger<JobTelemetry>>(), sp.GetRequiredService<TimeProvider>());
+            return new JobFilterProviderCollection(new JobFilterAttributeFilterProvider(), new JobFilterCollection { retry, telemetry });
         });
 
         services.AddHangfire((sp, hangfire) => hangfire
