@@ -8,6 +8,7 @@ using TrialManager.Api.Features.Exports;
 using TrialManager.Api.Features.Reminders;
 using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Http;
+using TrialManager.Api.Infrastructure.Telemetry;
 
 namespace TrialManager.Api.Features.Jobs;
 
@@ -38,7 +39,7 @@ public static class JobsSetup
             QueuePollInterval = TimeSpan.FromSeconds(jobs.GetValue("QueuePollSeconds", 5.0)),
         };
         var storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, storageOptions), storageOptions);
-        services.AddSingleton<JobStorage>(storage);
+        services.AddSingleton<JobStorage>(sp => sp.GetRequiredService<TrialManagerMetrics>().ObserveJobs(storage));
 
         services.AddSingleton(JobRetries.From(configuration));
         // Every job is retried a bounded number of times, then stays failed with its error (dashboard, export status).
@@ -52,7 +53,7 @@ public static class JobsSetup
                 DelaysInSeconds = retries.DelaysInSeconds,
                 OnAttemptsExceeded = AttemptsExceededAction.Fail,
             };
-            var telemetry = new JobTelemetry(sp.GetRequiredService<Infrastructure.Telemetry.TrialManagerMetrics>(),
+            var telemetry = new JobTelemetry(sp.GetRequiredService<TrialManagerMetrics>(),
                 sp.GetRequiredService<ILogger<JobTelemetry>>(), sp.GetRequiredService<TimeProvider>());
             return new JobFilterProviderCollection(new JobFilterAttributeFilterProvider(), new JobFilterCollection { retry, telemetry });
         });

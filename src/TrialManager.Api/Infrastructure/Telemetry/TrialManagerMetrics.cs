@@ -22,8 +22,9 @@ public sealed class TrialManagerMetrics
     private readonly Histogram<long> _exportBytes;
     private readonly Histogram<long> _exportRows;
     private RateLimiter? _writes;
+    private JobStorage? _jobs;
 
-    public TrialManagerMetrics(IMeterFactory meters, JobStorage jobs)
+    public TrialManagerMetrics(IMeterFactory meters)
     {
         var meter = meters.Create(MeterName);
         _assessmentSaves = meter.CreateCounter<long>("trialmanager.assessment.saves", "{save}",
@@ -35,7 +36,7 @@ public sealed class TrialManagerMetrics
         _exportRows = meter.CreateHistogram<long>("trialmanager.export.rows", "{row}", "Rows of each export written, all its files together (tag: format)");
         meter.CreateObservableGauge("trialmanager.write.queue", () => _writes?.GetStatistics()?.CurrentQueuedCount ?? 0, "{request}",
             "Writes waiting for their turn in this process (Limits:QueuedWrites at most)");
-        meter.CreateObservableGauge("trialmanager.job.queue", () => JobCounts(jobs), "{job}",
+        meter.CreateObservableGauge("trialmanager.job.queue", () => _jobs is { } jobs ? JobCounts(jobs) : [], "{job}",
             "Background jobs by state (enqueued, scheduled, processing, failed), in the database all workers share");
     }
 
@@ -64,6 +65,13 @@ public sealed class TrialManagerMetrics
     {
         _writes = limiter;
         return limiter;
+    }
+
+    /// <summary>The job storage, observed for the job gauge as it is registered.</summary>
+    public JobStorage ObserveJobs(JobStorage storage)
+    {
+        _jobs = storage;
+        return storage;
     }
 
     /// <summary>
