@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
+using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using TrialManager.Tests.Integration.Exports;
@@ -50,11 +51,13 @@ public sealed class TelemetryPrivacyTests
             host.StartServer();
             scenario = await Scenario.RunAsync(host);
             await UntilAsync(() => spans.Items.Any(s => Tag(s, "job.name") == "audit-checkpoint" && Tag(s, "job.outcome") is not null));
-            host.Services.GetRequiredService<MeterProvider>().ForceFlush();
+            // Everything recorded so far, to the in-memory exporters and to the collector, rather than on the exporters' clocks.
+            Assert.That(host.Services.GetRequiredService<TracerProvider>().ForceFlush(), "traces flushed");
+            Assert.That(host.Services.GetRequiredService<MeterProvider>().ForceFlush(), "metrics flushed");
+            Assert.That(host.Services.GetRequiredService<LoggerProvider>().ForceFlush(), "logs flushed");
         }
         finally
         {
-            // Stopping the host flushes the OTLP exporters into the sink.
             await host.DisposeAsync();
         }
 
@@ -90,6 +93,12 @@ public sealed class TelemetryPrivacyTests
             foreach (var signal in new[] { "traces", "metrics", "logs" })
                 Assert.That(sink.Bodies(signal), Is.Not.Empty, $"the collector received {signal}");
             Assert.That(sink.Contains("traces", serviceName), "OTEL_SERVICE_NAME names the service");
+
+            // The searches below find what is there: the trial id in each capture, the refused duplicate user in the collector's logs.
+            Assert.That(records.Any(r => Holds(r.Text, trialId)));
+            Assert.That(finished.Any(s => Holds(SpanText(s), trialId)));
+            Assert.That(sink.Contains("traces", trialId));
+            Assert.That(sink.Contains("logs", "ux_users_user_name"));
         });
 
         var leaks = new List<string>();
@@ -108,7 +117,7 @@ public sealed class TelemetryPrivacyTests
     {
         var services = TestHost.Factory.Services;
         var console = services.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>().CurrentValue;
-        var json = services.GetRequiredService<IOptionsMonitor<JsonConsoleFormatterOptions>>().Get(ConsoleFormatterNames.Json);
+        var json = services.GetRequiredService<IOptionsMonitor<JsonConsoleFormatterOptions>>().CurrentValue;
         Assert.Multiple(() =>
         {
             Assert.That(console.FormatterName, Is.EqualTo(ConsoleFormatterNames.Json));
