@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Npgsql;
 using OpenTelemetry;
+using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
@@ -55,6 +56,8 @@ public static class TelemetrySetup
                 .AddHttpClientInstrumentation()
                 .AddNpgsqlInstrumentation())
             .UseOtlpExporter();
+        // Log records sent over OTLP carry the request and trial scopes too.
+        builder.Services.Configure<OpenTelemetryLoggerOptions>(logs => logs.IncludeScopes = true);
         return builder;
     }
 }

@@ -98,7 +98,8 @@ public sealed class TelemetryPrivacyTests
             Assert.That(records.Any(r => Holds(r.Text, trialId)));
             Assert.That(finished.Any(s => Holds(SpanText(s), trialId)));
             Assert.That(sink.Contains("traces", trialId));
-            Assert.That(sink.Contains("logs", "ux_users_user_name"));
+            Assert.That(sink.Contains("logs", "ux_users_user_name") && sink.Contains("logs", scenario.FailingRequestId),
+                "the collector's log records carry the request scope");
         });
 
         var leaks = new List<string>();
@@ -175,7 +176,7 @@ public sealed class TelemetryPrivacyTests
     /// and an unblinded export with their files, the dashboard's token exchange, a job run, and failing requests that
     /// carry answers and a bad token; and the words that must not come out of it.
     /// </summary>
-    private sealed record Scenario(TrialWorld World, string RequestId, int AssessmentsSaved, IReadOnlyList<string> Forbidden)
+    private sealed record Scenario(TrialWorld World, string RequestId, string FailingRequestId, int AssessmentsSaved, IReadOnlyList<string> Forbidden)
     {
         public static async Task<Scenario> RunAsync(ApiFactory host)
         {
@@ -186,6 +187,7 @@ public sealed class TelemetryPrivacyTests
             var answers = Enumerable.Range(0, 5).Select(i => $"Quokkafjord{i}-{Guid.NewGuid():N}"[..24]).ToList();
             var badToken = $"tm_bogus_{Guid.NewGuid():N}";
             var requestId = $"obs-{Guid.NewGuid():N}";
+            var failingRequestId = $"obs-failing-{Guid.NewGuid():N}";
 
             await Expect(HttpStatusCode.Created, api.Post($"{path}/instruments", new
             {
@@ -255,10 +257,10 @@ public sealed class TelemetryPrivacyTests
             var users = (await Expect(HttpStatusCode.OK, api.Get("/users?limit=500", TestHost.AdminToken)))["items"].AsArray()
                 .Where(u => u!["userName"]!.GetValue<string>() != "admin").ToList();
             var duplicate = users[0]!;
-            var refused = await api.Post("/users", new
+            var refused = await api.Send(HttpMethod.Post, "/users", JsonContent.Create(new
             {
                 userName = duplicate["userName"]!.GetValue<string>(), displayName = "x", email = duplicate["email"]!.GetValue<string>(),
-            }, TestHost.AdminToken);
+            }), TestHost.AdminToken, request => request.Headers.Add("X-Request-Id", failingRequestId));
             Assert.That(refused.Code, Is.InRange(400, 499), refused.ToString());
 
             var people = users.SelectMany(u => new[] { "userName", "displayName", "email" }
@@ -271,7 +273,7 @@ public sealed class TelemetryPrivacyTests
             ];
             string[] arms = [ArmZulu, ArmYankee, "Pro-recovery team", "Usual care"];
             // 1 + 1 + 1 + 1: the three new assessments and the completed draft.
-            return new Scenario(world, requestId, 4, [.. arms, .. tokens, .. answers, .. people, "@example.org"]);
+            return new Scenario(world, requestId, failingRequestId, 4, [.. arms, .. tokens, .. answers, .. people, "@example.org"]);
         }
     }
 
