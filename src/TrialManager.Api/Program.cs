@@ -16,6 +16,7 @@ using TrialManager.Api.Features.Reminders;
 using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Api.Infrastructure.Mediation;
+using TrialManager.Api.Infrastructure.Telemetry;
 using TrialManager.Api.Infrastructure.Validation;
 using TrialManager.Data;
 
@@ -29,6 +30,7 @@ if (string.IsNullOrWhiteSpace(connectionString))
         "or start the service with deploy/local/start.sh, which sets up a local PostgreSQL database.");
 
 var mode = HostingModes.From(configuration);
+builder.AddTrialManagerTelemetry();
 var pooler = DatabasePoolers.Parse(configuration[DatabasePoolers.Setting]);
 var tokenCache = TokenCache.For(pooler, configuration);
 var services = builder.Services;
@@ -112,6 +114,7 @@ if (mode == HostingMode.Migrate)
 await app.CheckSettingsAsync();
 
 app.UseRequestIds();
+app.UseRequestLogScope();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseCheckedRequestValues();

@@ -6,6 +6,7 @@ using TrialManager.Api.Features.Audit;
 using TrialManager.Data;
 using TrialManager.Data.Exports;
 using TrialManager.Api.Infrastructure;
+using TrialManager.Api.Infrastructure.Telemetry;
 
 namespace TrialManager.Api.Features.Exports;
 
@@ -19,7 +20,7 @@ namespace TrialManager.Api.Features.Exports;
 /// shows the same failure.
 /// </summary>
 public sealed class ExportJob(TrialManagerDbContext db, NpgsqlDataSource data, IExportStorage storage, ExportOptions options,
-    JobOptions jobs, TimeProvider clock, ILogger<ExportJob> logger)
+    JobOptions jobs, TimeProvider clock, TrialManagerMetrics metrics, ILogger<ExportJob> logger)
 {
     public const string Queued = "queued", Running = "running", Succeeded = "succeeded", Failed = "failed";
 
@@ -61,6 +62,7 @@ public sealed class ExportJob(TrialManagerDbContext db, NpgsqlDataSource data, I
                 e.FinishedAt = finishedAt;
                 e.ExpiresAt = finishedAt.AddDays(options.RetentionDays);
             }, CancellationToken.None);
+            metrics.ExportWritten(export.Format, size, rowCounts.Values.Sum());
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {

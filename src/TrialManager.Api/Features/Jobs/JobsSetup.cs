@@ -8,6 +8,7 @@ using TrialManager.Api.Features.Exports;
 using TrialManager.Api.Features.Reminders;
 using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Http;
+using TrialManager.Api.Infrastructure.Telemetry;
 using TrialManager.Data;
 
 namespace TrialManager.Api.Features.Jobs;
@@ -42,9 +43,10 @@ public static class JobsSetup
                 EnableLongPolling = pooler == DatabasePooler.None,
                 QueuePollInterval = TimeSpan.FromSeconds(jobs.QueuePollSeconds ?? (pooler == DatabasePooler.None ? 5.0 : 1.0)),
             };
-            return new PostgreSqlStorage(
+            var storage = new PostgreSqlStorage(
                 new NpgsqlConnectionFactory(TrialManagerDatabase.ConnectionSettings(connectionString, pooler).ConnectionString, storageOptions),
                 storageOptions);
+            return sp.GetRequiredService<TrialManagerMetrics>().ObserveJobs(storage);
         });
 
         // Every job is retried a bounded number of times, then stays failed with its error (dashboard, export status).
@@ -58,7 +60,9 @@ public static class JobsSetup
                 DelaysInSeconds = jobs.RetryDelays,
                 OnAttemptsExceeded = AttemptsExceededAction.Fail,
             };
-            return new JobFilterProviderCollection(new JobFilterAttributeFilterProvider(), new JobFilterCollection { retry });
+            var telemetry = new JobTelemetry(sp.GetRequiredService<TrialManagerMetrics>(),
+                sp.GetRequiredService<ILogger<JobTelemetry>>(), sp.GetRequiredService<TimeProvider>());
+            return new JobFilterProviderCollection(new JobFilterAttributeFilterProvider(), new JobFilterCollection { retry, telemetry });
         });
 
         services.AddHangfire((sp, hangfire) => hangfire

@@ -9,6 +9,7 @@ using TrialManager.Data;
 using TrialManager.Data.Randomisation;
 using TrialManager.Data.Trials;
 using TrialManager.Api.Infrastructure.Mediation;
+using TrialManager.Api.Infrastructure.Telemetry;
 
 namespace TrialManager.Api.Features.Randomisation;
 
@@ -117,9 +118,10 @@ public static class Allocate
     }
 
     public static void Map(RouteGroupBuilder trial) =>
-        trial.MapPost("/randomisation/allocations", async (Guid trialId, Command command, IMediator mediator, CancellationToken ct) =>
+        trial.MapPost("/randomisation/allocations", async (Guid trialId, Command command, IMediator mediator, TrialManagerMetrics metrics, CancellationToken ct) =>
             {
                 var allocated = await mediator.Send(command with { TrialId = trialId }, ct);
+                metrics.Allocated(allocated.Items.Count);
                 return TypedResults.Created($"/api/v1/trials/{trialId}/randomisation/allocations", allocated);
             })
             .WithName("Allocate")

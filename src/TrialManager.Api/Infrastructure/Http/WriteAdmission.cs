@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Mvc;
 using TrialManager.Api.Infrastructure.Errors;
+using TrialManager.Api.Infrastructure.Telemetry;
 
 namespace TrialManager.Api.Infrastructure.Http;
 
@@ -36,15 +37,16 @@ public sealed class WriteAdmissionOptions : ISettings
 /// finds it full is refused at once, 503 with Retry-After, before it touches the database, until a write starts
 /// without waiting again. The writes the service accepts keep a bounded latency however many arrive.
 /// </summary>
-public sealed class WriteAdmission(RequestDelegate next, WriteAdmissionOptions options, IProblemDetailsService problems, TimeProvider clock)
+public sealed class WriteAdmission(RequestDelegate next, WriteAdmissionOptions options, IProblemDetailsService problems, TimeProvider clock,
+    TrialManagerMetrics metrics)
     : IDisposable
 {
-    private readonly ConcurrencyLimiter _limiter = new(new ConcurrencyLimiterOptions
+    private readonly ConcurrencyLimiter _limiter = metrics.ObserveWrites(new ConcurrencyLimiter(new ConcurrencyLimiterOptions
     {
         PermitLimit = options.ConcurrentWrites,
         QueueLimit = options.QueuedWrites,
         QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-    });
+    }));
 
     private readonly Lock _state = new();
     private long _aboveTargetSince;

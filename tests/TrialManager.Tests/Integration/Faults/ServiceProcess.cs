@@ -235,7 +235,8 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         return File.Exists(api) ? api : throw new InvalidOperationException($"The API is not built at {api}.");
     }
 
-    [GeneratedRegex(@"Now listening on: (?<address>http://\S+)")]
+    // Plain or JSON console lines (Production logs JSON), so the address ends at a space or a quote.
+    [GeneratedRegex(@"Now listening on: (?<address>http://[^\s""]+)")]
     private static partial Regex ListeningLine();
 
     [DllImport("libc", SetLastError = true)]

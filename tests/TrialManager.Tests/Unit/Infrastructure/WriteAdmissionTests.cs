@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using System.Diagnostics.Metrics;
 using TrialManager.Api.Infrastructure.Http;
+using TrialManager.Api.Infrastructure.Telemetry;
 
 namespace TrialManager.Tests.Unit.Infrastructure;
 
@@ -29,7 +31,7 @@ public sealed class WriteAdmissionTests
         }, new WriteAdmissionOptions
         {
             ConcurrentWrites = 1, QueuedWrites = 10, WriteQueueMilliseconds = 60_000, WriteQueueTargetMilliseconds = 10, WriteQueueIntervalMilliseconds = 100,
-        }, problems, _clock);
+        }, problems, _clock, new TrialManagerMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>()));
     }
 
     [TearDown]
