@@ -100,7 +100,7 @@ public sealed partial class KubernetesManifestsTests(string overlay)
             Assert.That(port.ContainerPort, Is.EqualTo(8080), "deploy/Dockerfile listens on 8080");
             foreach (var probe in new[] { container.StartupProbe, container.LivenessProbe, container.ReadinessProbe })
                 Assert.That(probe.HttpGet.Port.Value, Is.EqualTo("http"), container.Name);
-            // Liveness must not hang on the database: an outage would restart every pod.
+            // Liveness must not depend on the database: an outage would restart every pod.
             Assert.That((await client.GetAsync(container.LivenessProbe.HttpGet.Path)).StatusCode, Is.EqualTo(HttpStatusCode.OK), container.Name);
             Assert.That((await client.GetAsync(container.StartupProbe.HttpGet.Path)).StatusCode, Is.EqualTo(HttpStatusCode.OK), container.Name);
             Assert.That((await client.GetAsync(container.ReadinessProbe.HttpGet.Path)).StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), container.Name);
