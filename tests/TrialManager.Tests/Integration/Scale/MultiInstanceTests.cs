@@ -183,7 +183,12 @@ public sealed partial class MultiInstanceTests : FaultTest
 
     private static Dictionary<string, string> Settings(SmtpSink smtp, params (string Key, string Value)[] settings)
     {
-        var all = smtp.Settings().ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value!);
+        var mail = smtp.Options();
+        var all = new Dictionary<string, string>
+        {
+            ["Smtp__Host"] = mail.Host, ["Smtp__Port"] = mail.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Smtp__UseTls"] = "false", ["Smtp__From"] = mail.From,
+        };
         all["Jobs__InvisibilityTimeoutSeconds"] = "15";
         foreach (var (key, value) in settings)
             all[key] = value;

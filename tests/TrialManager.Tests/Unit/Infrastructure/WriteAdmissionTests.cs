@@ -100,17 +100,7 @@ public sealed class WriteAdmissionTests
     [Test]
     public async Task A_queue_that_stands_and_grows_refuses_the_next_write_at_once_until_one_starts_without_waiting()
     {
-        var writes = new List<(DefaultHttpContext Context, Task Answered)> { Write(), Write() };
-        await WaitUntil(() => _running.Count == 1);
-        // Writes arrive faster than they end, and every wait is above the 10 ms target for more than a 100 ms interval,
-        // over which the queue grew.
-        await FinishAsync(0, afterMs: 60, thenStarted: 2);
-        writes.AddRange(Enumerable.Range(0, 6).Select(_ => Write()));
-        await FinishAsync(1, afterMs: 60, thenStarted: 3);
-        await FinishAsync(2, afterMs: 60, thenStarted: 4);
-
-        var refused = Write();
-        await refused.Answered.WaitAsync(TimeSpan.FromSeconds(10));
+        var (writes, refused) = await ShedAsync();
         Assert.Multiple(() =>
         {
             Assert.That(refused.Context.Response.StatusCode, Is.EqualTo(503));
@@ -141,5 +131,46 @@ public sealed class WriteAdmissionTests
         _running[11].SetResult();
         await Task.WhenAll(behind.Select(w => w.Answered).Append(next.Answered));
         Assert.That(writes.Append(next).Concat(behind).Select(w => w.Context.Response.StatusCode), Is.All.EqualTo(200), "accepted writes all ran");
+    }
+
+    [Test]
+    public async Task The_front_of_the_kept_queue_waits_less_than_the_target_and_shedding_goes_on()
+    {
+        var (writes, refused) = await ShedAsync();
+        Assert.That(refused.Context.Response.StatusCode, Is.EqualTo(503));
+        // The four queued writes run (they waited long); then one that queues behind the last of them waits 2 ms.
+        for (var i = 3; i < 7; i++)
+            await FinishAsync(i, afterMs: 1, thenStarted: i + 2);
+        var front = Write();
+        await FinishAsync(7, afterMs: 2, thenStarted: 9);
+        var queued = Write();
+        var turnedAway = Write();
+        await turnedAway.Answered.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Multiple(() =>
+        {
+            Assert.That(turnedAway.Context.Response.StatusCode, Is.EqualTo(503), "a short wait at the front of the kept queue is not the end of the overload");
+            Assert.That(queued.Answered.IsCompleted, Is.False, "the kept queue still takes one round");
+        });
+        await FinishAsync(8, afterMs: 1, thenStarted: 10);
+        _running[9].SetResult();
+        await Task.WhenAll(writes.Select(w => w.Answered).Append(front.Answered).Append(queued.Answered));
+        Assert.That(writes.Append(front).Append(queued).Select(w => w.Context.Response.StatusCode), Is.All.EqualTo(200));
+    }
+
+    /// <summary>
+    /// Writes arrive faster than they end, and every wait is above the 10 ms target for more than a 100 ms interval,
+    /// over which the queue grew: three have run, one runs, four wait, and the next write is answered at once.
+    /// </summary>
+    private async Task<(List<(DefaultHttpContext Context, Task Answered)> Writes, (DefaultHttpContext Context, Task Answered) Refused)> ShedAsync()
+    {
+        var writes = new List<(DefaultHttpContext Context, Task Answered)> { Write(), Write() };
+        await WaitUntil(() => _running.Count == 1);
+        await FinishAsync(0, afterMs: 60, thenStarted: 2);
+        writes.AddRange(Enumerable.Range(0, 6).Select(_ => Write()));
+        await FinishAsync(1, afterMs: 60, thenStarted: 3);
+        await FinishAsync(2, afterMs: 60, thenStarted: 4);
+        var refused = Write();
+        await refused.Answered.WaitAsync(TimeSpan.FromSeconds(10));
+        return (writes, refused);
     }
 }
