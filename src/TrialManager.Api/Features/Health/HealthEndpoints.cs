@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace TrialManager.Api.Features.Health;
@@ -10,6 +11,8 @@ public static class HealthEndpoints
 
     public static IServiceCollection AddTrialManagerHealth(this IServiceCollection services)
     {
+        // Readiness also waits for the start-up steps; a host that runs none of them (a test's) is not ready either.
+        services.TryAddSingleton<TrialManager.Api.Infrastructure.StartupSteps>();
         services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: [ReadyTag]);
         return services;
     }

@@ -21,6 +21,8 @@ public sealed record ServiceRun(int ExitCode, string Output)
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("ConnectionStrings__", StringComparison.Ordinal)
                      || k.StartsWith("ASPNETCORE_", StringComparison.Ordinal)).ToList())
             start.Environment.Remove(key);
+        // Production writes JSON lines (appsettings.Production.json); the tests read the plain text.
+        start.Environment["Logging__Console__FormatterName"] = "simple";
         foreach (var (key, value) in settings)
             start.Environment[key] = value;
 
