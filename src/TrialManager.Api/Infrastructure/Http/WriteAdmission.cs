@@ -51,6 +51,7 @@ public sealed class WriteAdmission(RequestDelegate next, WriteAdmissionOptions o
     private readonly Lock _state = new();
     private long _aboveTargetSince;
     private long _queuedAtIntervalStart;
+    private long _shedEndedAt;
     private bool _shedding;
 
     public async Task InvokeAsync(HttpContext context)
@@ -115,7 +116,9 @@ public sealed class WriteAdmission(RequestDelegate next, WriteAdmissionOptions o
     /// their answers before they send more (so it cannot grow beyond them); one that grows is arrivals outpacing the
     /// writes, which only refusing can stop. Shedding ends only when a write finds a free place: the front of the kept
     /// queue waits less than the target, and ending there let the queue grow again for a whole interval each time (the
-    /// accepted saves' p99 doubled in the overload benchmark).
+    /// accepted saves' p99 doubled in the overload benchmark). And as CoDel re-enters its dropping state at once when
+    /// it left it only recently, a queue that stands again with a round waiting, within ten intervals of the end of
+    /// shedding, resumes it at once: a lull in an overload is not its end.
     /// </summary>
     private void Waited(bool queued, TimeSpan waited, long now)
     {
@@ -125,10 +128,14 @@ public sealed class WriteAdmission(RequestDelegate next, WriteAdmissionOptions o
             if (waited < TimeSpan.FromMilliseconds(options.WriteQueueTargetMilliseconds))
             {
                 _aboveTargetSince = 0;
-                _shedding &= queued;
+                if (_shedding && !queued)
+                    (_shedding, _shedEndedAt) = (false, now);
                 return;
             }
-            if (_aboveTargetSince == 0)
+            if (!_shedding && _shedEndedAt != 0 && waiting >= options.ConcurrentWrites
+                && clock.GetElapsedTime(_shedEndedAt, now) < TimeSpan.FromMilliseconds(10 * options.WriteQueueIntervalMilliseconds))
+                _shedding = true;
+            else if (_aboveTargetSince == 0)
                 (_aboveTargetSince, _queuedAtIntervalStart) = (now, waiting);
             else if (clock.GetElapsedTime(_aboveTargetSince, now) >= TimeSpan.FromMilliseconds(options.WriteQueueIntervalMilliseconds))
             {

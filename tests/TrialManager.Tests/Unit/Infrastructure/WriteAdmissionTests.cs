@@ -157,6 +157,35 @@ public sealed class WriteAdmissionTests
         Assert.That(writes.Append(front).Append(queued).Select(w => w.Context.Response.StatusCode), Is.All.EqualTo(200));
     }
 
+    [Test]
+    public async Task A_queue_that_stands_again_soon_after_shedding_ended_resumes_it_without_a_whole_interval()
+    {
+        var (writes, _) = await ShedAsync();
+        for (var i = 3; i < 7; i++)
+            await FinishAsync(i, afterMs: 1, thenStarted: i + 2);
+        await FinishAsync(7, afterMs: 1, thenStarted: 8);
+        await writes[7].Answered; // its place is free once it has answered
+        // A lull: the next write finds a free place, and shedding ends.
+        var lull = Write();
+        await WaitUntil(() => _running.Count == 9);
+        var waited = Write();
+        var behind = Write();
+        // The lull's write takes 20 ms: the one that waited for it waited above the target, with a round still waiting.
+        await FinishAsync(8, afterMs: 20, thenStarted: 10);
+        var turnedAway = Write();
+        await turnedAway.Answered.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Multiple(() =>
+        {
+            Assert.That(turnedAway.Context.Response.StatusCode, Is.EqualTo(503), "shedding resumed at the first wait above the target");
+            Assert.That(behind.Answered.IsCompleted, Is.False, "the write already queued keeps its place");
+        });
+        await FinishAsync(9, afterMs: 1, thenStarted: 11);
+        _running[10].SetResult();
+        var accepted = writes.Append(lull).Append(waited).Append(behind).ToList();
+        await Task.WhenAll(accepted.Select(w => w.Answered));
+        Assert.That(accepted.Select(w => w.Context.Response.StatusCode), Is.All.EqualTo(200));
+    }
+
     /// <summary>
     /// Writes arrive faster than they end, and every wait is above the 10 ms target for more than a 100 ms interval,
     /// over which the queue grew: three have run, one runs, four wait, and the next write is answered at once.
