@@ -13,22 +13,12 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 {
     private const int SigTerm = 15;
 
-    /// <summary>Children left running when the test process itself ends early are killed with it.</summary>
-    private static readonly HashSet<Process> Running = [];
-
     private readonly Process _process;
     private readonly StreamWriter _log;
     private readonly Lock _gate = new();
     private readonly List<string> _lines = [];
     private readonly List<(string Text, TaskCompletionSource Seen)> _waits = [];
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    static ServiceProcess() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-    {
-        lock (Running)
-            foreach (var process in Running)
-                KillQuietly(process);
-    };
 
     private ServiceProcess(Process process, string logPath)
     {
@@ -49,26 +39,13 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     /// <summary>Starts the service with these settings (environment variables) and waits until it is ready.</summary>
     public static async Task<ServiceProcess> StartAsync(IReadOnlyDictionary<string, string> settings, string logPath, TimeSpan timeout)
     {
-        var start = new ProcessStartInfo(DotnetHost(), [ApiAssembly])
-        {
-            WorkingDirectory = Path.GetDirectoryName(ApiAssembly)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        // Only what the test says: nothing inherited may point the child at another database or address.
-        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("ConnectionStrings__", StringComparison.Ordinal)
-                     || k.StartsWith("ASPNETCORE_", StringComparison.Ordinal)).ToList())
-            start.Environment.Remove(key);
-        foreach (var (key, value) in settings)
-            start.Environment[key] = value;
+        var start = ChildProcesses.Service(settings);
 
         var service = new ServiceProcess(new Process { StartInfo = start, EnableRaisingEvents = true }, logPath);
         service._process.OutputDataReceived += (_, e) => service.OnLine(e.Data);
         service._process.ErrorDataReceived += (_, e) => service.OnLine(e.Data);
         service._process.Start();
-        lock (Running)
-            Running.Add(service._process);
+        ChildProcesses.Started(service._process);
         service._process.BeginOutputReadLine();
         service._process.BeginErrorReadLine();
         try
@@ -148,10 +125,8 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        KillQuietly(_process);
+        ChildProcesses.Kill(_process);
         await _process.WaitForExitAsync();
-        lock (Running)
-            Running.Remove(_process);
         _process.Dispose();
         lock (_gate)
             _log.Dispose();
@@ -205,22 +180,6 @@ public sealed partial class ServiceProcess : IAsyncDisposable
             await Task.Delay(100);
         }
     }
-
-    private static void KillQuietly(Process process)
-    {
-        try
-        {
-            if (!process.HasExited)
-                process.Kill();
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-    }
-
-    private static string DotnetHost() =>
-        Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet";
 
     private static string FindApiAssembly()
     {

@@ -9,22 +9,10 @@ public sealed record ServiceRun(int ExitCode, string Output)
 {
     public static async Task<ServiceRun> RunAsync(IReadOnlyDictionary<string, string> settings, TimeSpan timeout)
     {
-        var host = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
-        var start = new ProcessStartInfo(host, [ServiceProcess.ApiAssembly])
-        {
-            WorkingDirectory = Path.GetDirectoryName(ServiceProcess.ApiAssembly)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        // Only what the test says: nothing inherited may point the child at another database.
-        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("ConnectionStrings__", StringComparison.Ordinal)
-                     || k.StartsWith("ASPNETCORE_", StringComparison.Ordinal)).ToList())
-            start.Environment.Remove(key);
+        var start = ChildProcesses.Service(settings);
         // Production writes JSON lines (appsettings.Production.json); the tests read the plain text.
-        start.Environment["Logging__Console__FormatterName"] = "simple";
-        foreach (var (key, value) in settings)
-            start.Environment[key] = value;
+        if (!settings.ContainsKey("Logging__Console__FormatterName"))
+            start.Environment["Logging__Console__FormatterName"] = "simple";
 
         var output = new StringBuilder();
         using var process = new Process { StartInfo = start };

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using TrialManager.Tests.Integration.Faults;
 
 namespace TrialManager.Tests.Integration.Scale;
 
@@ -11,19 +12,10 @@ namespace TrialManager.Tests.Integration.Scale;
 /// </summary>
 public sealed class ToolProcess : IAsyncDisposable
 {
-    private static readonly HashSet<Process> Running = [];
-
     private readonly Process _process;
     private readonly StreamWriter _log;
     private readonly Lock _gate = new();
     private readonly Queue<string> _tail = new();
-
-    static ToolProcess() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-    {
-        lock (Running)
-            foreach (var process in Running)
-                KillQuietly(process);
-    };
 
     private ToolProcess(Process process, string logPath)
     {
@@ -53,8 +45,7 @@ public sealed class ToolProcess : IAsyncDisposable
         tool._process.OutputDataReceived += (_, e) => tool.OnLine(e.Data);
         tool._process.ErrorDataReceived += (_, e) => tool.OnLine(e.Data);
         tool._process.Start();
-        lock (Running)
-            Running.Add(tool._process);
+        ChildProcesses.Started(tool._process);
         tool._process.BeginOutputReadLine();
         tool._process.BeginErrorReadLine();
         try
@@ -77,10 +68,8 @@ public sealed class ToolProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        KillQuietly(_process);
+        ChildProcesses.Kill(_process);
         await _process.WaitForExitAsync();
-        lock (Running)
-            Running.Remove(_process);
         _process.Dispose();
         lock (_gate)
             _log.Dispose();
@@ -128,19 +117,6 @@ public sealed class ToolProcess : IAsyncDisposable
             _tail.Enqueue(line);
             if (_tail.Count > 40)
                 _tail.Dequeue();
-        }
-    }
-
-    private static void KillQuietly(Process process)
-    {
-        try
-        {
-            if (!process.HasExited)
-                process.Kill();
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
         }
     }
 }
