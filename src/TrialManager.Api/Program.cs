@@ -85,6 +85,7 @@ services.AddAuthentication(WebSessions.CallerScheme)
 services.AddAuthorizationBuilder()
     .AddPolicy(AccessPolicies.SystemAdmin, policy => policy.RequireRole(CurrentUser.SystemAdminRole));
 services.AddScoped<CurrentUser>();
+services.AddScoped<TokenVerifier>();
 services.AddSingleton(tokenCache);
 if (tokenCache.NeedsListener)
     services.AddHostedService<TokenRevocationListener>();

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Mediator;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.EntityFrameworkCore;
 using TrialManager.Api.Features.Access;
 using TrialManager.Api.Features.Audit;
@@ -57,17 +56,16 @@ public static class SignIn
     }
 
     public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/sessions", async (Body body, HttpContext http, IMediator mediator, CancellationToken ct) =>
+        api.MapPost("/sessions", async (Body body, HttpContext http, TokenVerifier tokens, IMediator mediator, CancellationToken ct) =>
             {
                 if (body.Token is not { Length: > 0 } token)
                     throw ProblemException.Invalid("token", "required", "'token' is required: your personal API token.");
-                http.Request.Headers.Authorization = $"Bearer {token}";
-                if (await http.AuthenticateAsync(BearerTokenHandler.SchemeName) is not { Succeeded: true } result)
+                if (await tokens.VerifyAsync(token, BearerTokenHandler.SchemeName, ct) is not { } principal)
                     throw new ProblemException(StatusCodes.Status401Unauthorized, ProblemExceptionHandler.TitleFor(StatusCodes.Status401Unauthorized),
                         "The token is invalid, revoked or expired.",
                         [new Violation("token", "valid-token", "'token' is not a valid, unrevoked and unexpired API token.")]);
                 // The rest of the request (audit attribution, the unit of work) acts as the token's user.
-                http.User = result.Principal;
+                http.User = principal;
                 var started = await mediator.Send(new Command(), ct);
                 http.Response.Cookies.Append(SessionCookieHandler.CookieName, started.Secret,
                     SessionCookieHandler.Cookie(http, started.Session.ExpiresAt));
