@@ -12,21 +12,11 @@ public sealed class WebSessionTests : IntegrationTest
     private const string Cookie = "tm_session";
     private const string AntiForgeryHeader = "X-CSRF-Token";
 
-    /// <summary>A client that keeps no cookies, so that each request carries exactly the credentials a test gives it.</summary>
-    private ApiClient _bare = null!;
-
-    [SetUp]
-    public void BareClient() =>
-        _bare = new ApiClient(new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = Api.Http.BaseAddress });
-
-    [TearDown]
-    public void DisposeClient() => _bare.Http.Dispose();
-
     private sealed record Session(string Cookie, string AntiForgery, ApiResponse Answer);
 
     private async Task<Session> SignInAsync(string token)
     {
-        var answer = await Expect(HttpStatusCode.Created, _bare.Post("/sessions", new { token }));
+        var answer = await Expect(HttpStatusCode.Created, Api.Post("/sessions", new { token }));
         var cookie = SetCookie(answer)!;
         var value = cookie.Split(';')[0][(Cookie.Length + 1)..];
         return new Session(value, answer["antiForgeryToken"].GetValue<string>(), answer);
@@ -36,7 +26,7 @@ public sealed class WebSessionTests : IntegrationTest
         answer.Headers.TryGetValues("Set-Cookie", out var values) ? values.SingleOrDefault(v => v.StartsWith(Cookie + "=", StringComparison.Ordinal)) : null;
 
     private Task<ApiResponse> WithCookie(HttpMethod method, string path, Session session, object? body = null, string? antiForgery = null) =>
-        _bare.Send(method, path, body is null ? null : System.Net.Http.Json.JsonContent.Create(body, options: System.Text.Json.JsonSerializerOptions.Web),
+        Api.Send(method, path, body is null ? null : System.Net.Http.Json.JsonContent.Create(body, options: System.Text.Json.JsonSerializerOptions.Web),
             null, request =>
             {
                 request.Headers.Add("Cookie", $"{Cookie}={session.Cookie}");
@@ -95,7 +85,7 @@ public sealed class WebSessionTests : IntegrationTest
         var events = await AuditEventsAsync();
         foreach (var wrong in new[] { "tm_not_a_token", token })
         {
-            var answer = await _bare.Post("/sessions", new { token = wrong });
+            var answer = await Api.Post("/sessions", new { token = wrong });
             Assert.That(answer.Code, Is.EqualTo(401), answer.ToString());
             Assert.That(answer.ContentType, Is.EqualTo("application/problem+json"));
             Assert.That(SetCookie(answer), Is.Null);
@@ -146,7 +136,7 @@ public sealed class WebSessionTests : IntegrationTest
         Assert.That(await Db.ScalarAsync<long>("SELECT count(*) FROM participants"), Is.EqualTo(participants), "nothing written");
 
         await Expect(HttpStatusCode.Created, WithCookie(HttpMethod.Post, $"{world.Path}/participants", session, NewParticipant(world.ClusterA), session.AntiForgery));
-        await Expect(HttpStatusCode.Created, _bare.Post($"{world.Path}/participants", NewParticipant(world.ClusterA), world.ResearcherA));
+        await Expect(HttpStatusCode.Created, Api.Post($"{world.Path}/participants", NewParticipant(world.ClusterA), world.ResearcherA));
         Assert.That(await Db.ScalarAsync<long>(
             "SELECT count(*) FROM audit_events WHERE entity_type = 'participant' AND action = 'insert' AND actor_user_id = $1",
             session.Answer["userId"].GetValue<Guid>()), Is.EqualTo(3), "attributed to the session's user, like the token's writes");
@@ -204,7 +194,7 @@ public sealed class WebSessionTests : IntegrationTest
     [Test]
     public async Task The_web_client_is_served_with_a_strict_content_security_policy()
     {
-        using var page = await _bare.Http.GetAsync("/app/");
+        using var page = await Api.Http.GetAsync("/app/");
         var body = await page.Content.ReadAsStringAsync();
         Assert.Multiple(() =>
         {
@@ -217,7 +207,7 @@ public sealed class WebSessionTests : IntegrationTest
             Assert.That(page.Headers.GetValues("Referrer-Policy").Single(), Is.EqualTo("no-referrer"));
             Assert.That(body, Does.Not.Contain("<script>"), "no inline script");
         });
-        using var missing = await _bare.Http.GetAsync("/app/no-such-file.js");
+        using var missing = await Api.Http.GetAsync("/app/no-such-file.js");
         Assert.That(missing.Headers.Contains("Content-Security-Policy"), Is.True, "every answer under /app");
     }
 }
