@@ -1,4 +1,3 @@
-using TrialManager.Api.Features.Access;
 using System.Net;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
@@ -6,6 +5,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using TrialManager.Api.Features.Access;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Data;

@@ -1,6 +1,6 @@
-using TrialManager.Api.Features.Access;
 using System.Buffers.Text;
 using System.Security.Cryptography;
+using TrialManager.Api.Features.Access;
 
 namespace TrialManager.Api.Features.Sessions;
 

@@ -36,7 +36,7 @@ public static class SignIn
             var now = clock.GetUtcNow();
             var tokenId = caller.TokenId ?? throw new InvalidOperationException("A session is made from an API token.");
             var token = await db.ApiTokens.AsNoTracking().Where(t => t.Id == tokenId)
-                .Select(t => new { t.ExpiresAt, t.User!.Id, t.User.UserName, t.User.DisplayName, t.User.IsSystemAdmin })
+                .Select(t => new { t.ExpiresAt, t.UserId, t.User!.UserName, t.User.DisplayName, t.User.IsSystemAdmin })
                 .SingleAsync(ct);
             var secret = SessionSecret.Generate(random);
             var antiForgery = SessionSecret.Generate(random);
@@ -46,11 +46,11 @@ public static class SignIn
                 expires = token.ExpiresAt.Value;
             db.WebSessions.Add(new WebSession
             {
-                Id = Guid.CreateVersion7(now), UserId = token.Id, TokenId = tokenId, SecretHash = TokenSecret.Hash(secret),
+                Id = Guid.CreateVersion7(now), UserId = token.UserId, TokenId = tokenId, SecretHash = TokenSecret.Hash(secret),
                 AntiForgeryHash = TokenSecret.Hash(antiForgery), CreatedAt = now, LastSeenAt = now, ExpiresAt = expires,
             });
             await audit.RecordSessionAsync(tokenId, "signed in to the web client", ct);
-            return new Started(secret, new SessionView(token.Id, token.UserName, token.DisplayName,
+            return new Started(secret, new SessionView(token.UserId, token.UserName, token.DisplayName,
                 token.IsSystemAdmin ? SystemRoles.Admin : null, antiForgery, expires, sessions.IdleMinutes));
         }
     }

@@ -1,7 +1,7 @@
-using TrialManager.Api.Features.Access;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
+using TrialManager.Api.Features.Access;
 using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Errors;
 
