@@ -7,6 +7,7 @@ using TrialManager.Api.Features.Participants;
 using TrialManager.Api.Features.Reminders;
 using TrialManager.Api.Features.Reports;
 using TrialManager.Api.Features.Randomisation;
+using TrialManager.Api.Features.Sessions;
 using TrialManager.Api.Features.Trials;
 
 namespace TrialManager.Api;
@@ -21,6 +22,8 @@ public static class ApiEndpoints
         var api = app.MapGroup(Prefix).RequireAuthorization();
 
         GetMe.Map(api);
+        SignIn.Map(api);
+        SignOut.Map(api);
         ManageUsers.Map(api);
         ManageTokens.Map(api);
         ReadAuditTrail.MapSystem(api);

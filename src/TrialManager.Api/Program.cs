@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using FluentValidation;
 using Mediator;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.Json;
 using TrialManager.Api;
@@ -13,6 +12,8 @@ using TrialManager.Api.Features.Exports;
 using TrialManager.Api.Features.Health;
 using TrialManager.Api.Features.Jobs;
 using TrialManager.Api.Features.Reminders;
+using TrialManager.Api.Features.Sessions;
+using TrialManager.Api.Features.WebClient;
 using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Api.Infrastructure.Mediation;
@@ -77,12 +78,14 @@ services.AddPaging();
 // One key ring for every replica, kept in the database, so that a cookie issued by one is read by all; a fixed
 // application name, as the default (the content root) may differ between machines.
 services.AddDataProtection().SetApplicationName("TrialManager").PersistKeysToDbContext<TrialManagerDbContext>();
-services.AddAuthentication(BearerTokenHandler.SchemeName)
-    .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null)
+// A bearer token, or on API paths the web client's session cookie (Features/Sessions/WebSessions.cs).
+services.AddAuthentication(WebSessions.CallerScheme)
+    .AddCallerSchemes()
     .AddDashboardCookie();
 services.AddAuthorizationBuilder()
     .AddPolicy(AccessPolicies.SystemAdmin, policy => policy.RequireRole(CurrentUser.SystemAdminRole));
 services.AddScoped<CurrentUser>();
+services.AddScoped<TokenVerifier>();
 services.AddSingleton(tokenCache);
 if (tokenCache.NeedsListener)
     services.AddHostedService<TokenRevocationListener>();
@@ -126,7 +129,9 @@ if (mode.ServesApi())
 {
     app.UseSwagger();
     app.UseSwaggerUI(ui => ui.SwaggerEndpoint("/swagger/v1/swagger.json", "TrialManager API v1"));
+    app.UseWebClient();
     app.UseRateLimiter();
+    app.UseSessionAntiForgery();
     app.UseMiddleware<WriteAdmission>();
     app.UseAuthorization();
     app.UseMiddleware<Idempotency>();

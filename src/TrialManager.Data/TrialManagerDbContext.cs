@@ -17,6 +17,7 @@ public sealed class TrialManagerDbContext(DbContextOptions<TrialManagerDbContext
 {
     public DbSet<User> Users => Set<User>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<WebSession> WebSessions => Set<WebSession>();
     public DbSet<TrialMembership> TrialMemberships => Set<TrialMembership>();
     public DbSet<Trial> Trials => Set<Trial>();
     public DbSet<TrialArm> TrialArms => Set<TrialArm>();

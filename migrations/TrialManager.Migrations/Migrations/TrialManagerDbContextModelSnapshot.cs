@@ -193,6 +193,63 @@ namespace TrialManager.Migrations.Migrations
                     b.ToTable("users", (string)null);
                 });
 
+            modelBuilder.Entity("TrialManager.Data.Access.WebSession", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<byte[]>("AntiForgeryHash")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("anti_forgery_hash");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<DateTimeOffset>("LastSeenAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_seen_at");
+
+                    b.Property<DateTimeOffset?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("revoked_at");
+
+                    b.Property<byte[]>("SecretHash")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("secret_hash");
+
+                    b.Property<Guid>("TokenId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("token_id");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_web_sessions");
+
+                    b.HasIndex("SecretHash")
+                        .IsUnique()
+                        .HasDatabaseName("ux_web_sessions_secret_hash");
+
+                    b.HasIndex("TokenId")
+                        .HasDatabaseName("ix_web_sessions_token_id");
+
+                    b.HasIndex("UserId")
+                        .HasDatabaseName("ix_web_sessions_user_id");
+
+                    b.ToTable("web_sessions", (string)null);
+                });
+
             modelBuilder.Entity("TrialManager.Data.Audit.AuditCheckpoint", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1447,6 +1504,27 @@ namespace TrialManager.Migrations.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_trial_memberships_users_user_id");
+
+                    b.Navigation("User");
+                });
+
+            modelBuilder.Entity("TrialManager.Data.Access.WebSession", b =>
+                {
+                    b.HasOne("TrialManager.Data.Access.ApiToken", "Token")
+                        .WithMany()
+                        .HasForeignKey("TokenId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_web_sessions_api_tokens_token_id");
+
+                    b.HasOne("TrialManager.Data.Access.User", "User")
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_web_sessions_users_user_id");
+
+                    b.Navigation("Token");
 
                     b.Navigation("User");
                 });

@@ -29,6 +29,19 @@ internal sealed class ApiTokenConfiguration : IEntityTypeConfiguration<ApiToken>
     }
 }
 
+internal sealed class WebSessionConfiguration : IEntityTypeConfiguration<WebSession>
+{
+    public void Configure(EntityTypeBuilder<WebSession> session)
+    {
+        session.ToTable("web_sessions");
+        session.HasOne(s => s.User).WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Restrict);
+        session.HasOne(s => s.Token).WithMany().HasForeignKey(s => s.TokenId).OnDelete(DeleteBehavior.Restrict);
+        session.HasIndex(s => s.SecretHash).IsUnique().HasDatabaseName("ux_web_sessions_secret_hash");
+        session.HasIndex(s => s.TokenId);
+        session.HasIndex(s => s.UserId);
+    }
+}
+
 internal sealed class TrialMembershipConfiguration : IEntityTypeConfiguration<TrialMembership>
 {
     public void Configure(EntityTypeBuilder<TrialMembership> membership)

@@ -134,5 +134,13 @@ public sealed class ApiFactory(TestDatabase database, IReadOnlyDictionary<string
             builder.ConfigureServices(services);
     }
 
-    public ApiClient Client() => new(CreateClient());
+    /// <summary>
+    /// A client that keeps no cookies, so that each request carries exactly the credentials its test gives: a web
+    /// session's cookie kept from one sign-in would authenticate every later request made without a token.
+    /// </summary>
+    public ApiClient Client()
+    {
+        using var started = CreateClient();
+        return new ApiClient(new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = started.BaseAddress });
+    }
 }

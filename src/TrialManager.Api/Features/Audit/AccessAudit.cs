@@ -22,21 +22,34 @@ public sealed class AccessAudit(TrialManagerDbContext db, CurrentUser user, Tria
             await RecordAsync(caller.TrialId, entityType, shown.Count == 1 ? shown[0] : null, $"{what} with arms ({shown.Count})", ct);
     }
 
-    public async Task RecordAsync(Guid trialId, string entityType, Guid? entityId, string what, CancellationToken ct)
+    public Task RecordAsync(Guid trialId, string entityType, Guid? entityId, string what, CancellationToken ct) =>
+        AppendAsync(trialId, trialId, entityType, entityId, "viewed", what,
+            caller.Role is { } role ? KebabCaseEnumConverter<TrialRole>.ToWord(role) : null, ct);
+
+    /// <summary>
+    /// Records a sign-in or sign-out of the web client in the system chain, beside the users and tokens: which token
+    /// the session came from, never the token's or the session's secret.
+    /// </summary>
+    public Task RecordSessionAsync(Guid tokenId, string what, CancellationToken ct) =>
+        AppendAsync(AuditChains.System, null, "api-token", tokenId, "session", what,
+            user.IsSystemAdmin ? CurrentUser.SystemAdminRole : null, ct);
+
+    private async Task AppendAsync(Guid chainId, Guid? trialId, string entityType, Guid? entityId, string field, string what,
+        string? actorRole, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var e = new AuditEvent
         {
             Id = Guid.CreateVersion7(now),
-            ChainId = trialId,
+            ChainId = chainId,
             TrialId = trialId,
             OccurredAt = now,
             Action = "access",
             EntityType = entityType,
             EntityId = entityId,
-            Changes = JsonSerializer.Serialize(new[] { new { field = "viewed", old = (string?)null, @new = what } }),
+            Changes = JsonSerializer.Serialize(new[] { new { field, old = (string?)null, @new = what } }),
             ActorUserId = user.Id,
-            ActorRole = caller.Role is { } role ? KebabCaseEnumConverter<TrialRole>.ToWord(role) : null,
+            ActorRole = actorRole,
             RequestId = http.HttpContext?.TraceIdentifier,
             PreviousHash = AuditChain.Genesis,
             Hash = AuditChain.Genesis,
@@ -45,14 +58,14 @@ public sealed class AccessAudit(TrialManagerDbContext db, CurrentUser user, Tria
         using var scope = AuditScope.Current is null ? AuditScope.Begin(new AuditScope(e.ActorUserId, () => e.ActorRole, e.RequestId, null)) : null;
         if (db.Database.CurrentTransaction is not null)
         {
-            await AuditAppender.AppendAsync(db, trialId, [e], ct);
+            await AuditAppender.AppendAsync(db, chainId, [e], ct);
             await db.SaveChangesAsync(ct);
             return;
         }
         await db.InTransactionAsync(async token =>
         {
             AuditScope.Current!.HeldStrands.Clear();
-            await AuditAppender.AppendAsync(db, trialId, [e], token);
+            await AuditAppender.AppendAsync(db, chainId, [e], token);
             await db.SaveChangesAsync(token);
         }, ct);
     }

@@ -18,13 +18,14 @@ namespace TrialManager.Api.Features.Audit;
 public sealed class AuditInterceptor(TimeProvider clock, RandomNumberGenerator random, AuditOptions options) : SaveChangesInterceptor
 {
     /// <summary>
-    /// Rows that are not trial data: the trail itself, replayable answers, and the Data Protection key ring (written by
-    /// the framework's key repository, with no caller to name).
+    /// Rows that are not trial data: the trail itself, replayable answers, the Data Protection key ring (written by
+    /// the framework's key repository, with no caller to name), and web sessions (their sign-in and sign-out are
+    /// recorded as access events by <see cref="AccessAudit"/>).
     /// </summary>
     private static readonly Type[] Infrastructure =
     [
         typeof(AuditEvent), typeof(AuditStrandHead), typeof(AuditCheckpoint), typeof(TrialManager.Data.Requests.IdempotencyRecord),
-        typeof(Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey),
+        typeof(Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey), typeof(TrialManager.Data.Access.WebSession),
     ];
 
     public override async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData,

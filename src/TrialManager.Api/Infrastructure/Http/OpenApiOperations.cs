@@ -34,7 +34,10 @@ internal sealed partial class OpenApiOperations : IOperationFilter
         var route = Constraint().Replace(api.RelativePath, "{$1}");
         var post = api.HttpMethod == HttpMethods.Post;
         var metadata = api.ActionDescriptor.EndpointMetadata;
-        operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(OpenApiSetup.BearerScheme, context.Document)] = [] }];
+        // An anonymous operation (sign-in, whose credential is in its body) says so with an empty list.
+        operation.Security = metadata.OfType<Microsoft.AspNetCore.Authorization.IAllowAnonymous>().Any()
+            ? []
+            : [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(OpenApiSetup.BearerScheme, context.Document)] = [] }];
 
         operation.Parameters ??= [];
         foreach (var parameter in operation.Parameters.OfType<OpenApiParameter>())

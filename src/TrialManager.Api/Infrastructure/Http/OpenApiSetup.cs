@@ -15,6 +15,7 @@ public static class OpenApiSetup
     private static readonly IReadOnlyDictionary<string, string> Features = new Dictionary<string, string>
     {
         ["Access"] = "Users, API tokens, the caller and their trial roles.",
+        ["Sessions"] = "Sign-in to the web client: an API token exchanged for a session cookie whose writes send X-CSRF-Token.",
         ["Trials"] = "Trials, their arms and status, sites and clusters with covariates.",
         ["Participants"] = "Enrolment, corrections and status changes of participants.",
         ["Randomisation"] = "The scheme, its seal and preview, allocations, the reveal after lock, and unblindings.",
@@ -35,7 +36,8 @@ public static class OpenApiSetup
             {
                 Title = "TrialManager API",
                 Version = "v1",
-                Description = "Data management for cluster randomised controlled trials. Authenticate with `Authorization: Bearer <api token>`. " +
+                Description = "Data management for cluster randomised controlled trials. Authenticate with `Authorization: Bearer <api token>` " +
+                    "(the web client signs in at POST /api/v1/sessions instead and sends its cookie, with `X-CSRF-Token` on writes). " +
                     "Every answer carries `X-Request-Id`; a request may bring its own (1 to 64 of letters, digits and `._:-`), which the " +
                     "audit trail then records. Errors are RFC 9457 problem details. Lists answer `{items, nextCursor}`; pass `nextCursor` " +
                     "as `cursor` for the next page.",

@@ -89,6 +89,10 @@ public static class AccessMatrix
         new("HEAD /health/ready", _ => new MatrixRequest(HttpMethod.Head, "/health/ready"), Public(200)),
 
         new("GET /api/v1/me", _ => new MatrixRequest(Get, "/me"), Authenticated(200)),
+        // Anyone may try to sign in; only a valid token gets a session.
+        new("POST /api/v1/sessions", c => new MatrixRequest(Post, "/sessions", new { token = c.Token ?? "tm_none" }), Authenticated(201)),
+        // A bearer request has no session to end.
+        new("DELETE /api/v1/sessions/current", _ => new MatrixRequest(Delete, "/sessions/current"), Authenticated(404)),
         new("POST /api/v1/users", _ => new MatrixRequest(Post, "/users", NewUser()), AdminOnly(201)),
         new("GET /api/v1/users", _ => new MatrixRequest(Get, "/users"), AdminOnly(200)),
         new("GET /api/v1/users/{userId:guid}", c => new MatrixRequest(Get, $"/users/{c.World.OutsiderId}"), AdminOnly(200)),

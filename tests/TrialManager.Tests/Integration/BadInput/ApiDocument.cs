@@ -8,6 +8,9 @@ public sealed record Parameter(string Name, string In, string? Type, string? For
 /// <summary>One operation of the OpenAPI document, its parameters and its JSON request body's schema (references resolved lazily).</summary>
 public sealed record Operation(string Method, string Template, IReadOnlyList<Parameter> Parameters, JsonNode? BodySchema)
 {
+    /// <summary>Whether the operation needs no credentials (its security requirements are an empty list).</summary>
+    public bool Anonymous { get; init; }
+
     /// <summary>"POST /api/v1/trials/{trialId}/sites", as the rows of <see cref="ValidRequests"/> name it.</summary>
     public string Key => $"{Method} {Template}";
 
@@ -44,7 +47,10 @@ public sealed class ApiDocument
                     Resolve(p["schema"])?["format"]?.GetValue<string>(), p["required"]?.GetValue<bool>() ?? false)).ToList();
                 var body = operation["requestBody"]?["content"]?.AsObject()
                     .Where(c => c.Key.Contains("json", StringComparison.Ordinal)).Select(c => c.Value?["schema"]).FirstOrDefault();
-                yield return new Operation(method.ToUpperInvariant(), template, parameters, body);
+                yield return new Operation(method.ToUpperInvariant(), template, parameters, body)
+                {
+                    Anonymous = operation["security"] is JsonArray { Count: 0 },
+                };
             }
     }
 

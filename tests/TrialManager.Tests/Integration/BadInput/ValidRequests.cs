@@ -93,6 +93,9 @@ public static class ValidRequests
     [
         // Reads first, on the data as seeded; then the writes.
         Of("GET /api/v1/me", "researcher A", _ => new Valid(NoPath)),
+        Of("POST /api/v1/sessions", "researcher A", w => new Valid(NoPath, new { token = w.Main.ResearcherA })),
+        // Made with a bearer token, the request has no session to end.
+        Of("DELETE /api/v1/sessions/current", "researcher A", _ => new Valid(NoPath)) with { Expected = 404 },
         Of("GET /api/v1/users", "system admin", _ => new Valid(NoPath)),
         Of("GET /api/v1/users/{userId}", "system admin", w => new Valid(new Dictionary<string, object> { ["userId"] = w.Loner })),
         Of("GET /api/v1/users/{userId}/tokens", "system admin", w => new Valid(new Dictionary<string, object> { ["userId"] = w.Loner })),

@@ -45,6 +45,19 @@ public sealed class ConstrainedHostTests : IntegrationTest
     }
 
     [Test]
+    public async Task A_web_session_spends_its_tokens_budget_on_any_instance()
+    {
+        var (_, token) = await TrialWorld.NewUserAsync(Api, "user");
+        var signIn = await TrialWorld.Expect(System.Net.HttpStatusCode.Created, Api.Post("/sessions", new { token }));
+        var cookie = signIn.Headers.GetValues("Set-Cookie").Single().Split(';')[0];
+        var withCookie = () => _constrained.Send(HttpMethod.Get, "/me", (HttpContent?)null, null, r => r.Headers.Add("Cookie", cookie));
+        Assert.That((await withCookie()).Code, Is.EqualTo(200), "a session made on one instance is known to another");
+        for (var i = 0; i < 4; i++)
+            await _constrained.Get("/me", token);
+        Assert.That((await withCookie()).Code, Is.EqualTo(429), "the cookie and the bearer token share one budget");
+    }
+
+    [Test]
     public async Task An_unexpected_exception_is_a_500_problem_without_internals()
     {
         var (userId, _) = await TrialWorld.NewUserAsync(Api, "user");

@@ -7,6 +7,7 @@ using TrialManager.Api.Features.Access;
 using TrialManager.Api.Features.Audit;
 using TrialManager.Api.Features.Exports;
 using TrialManager.Api.Features.Reminders;
+using TrialManager.Api.Features.Sessions;
 using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Http;
 
@@ -82,6 +83,7 @@ public sealed class SettingsTests
             (new IdempotencyOptions(), "Idempotency"), (new RateLimitOptions(), "RateLimits"), (new WriteAdmissionOptions(), "Limits"),
             (new RequestBodyLimitOptions(), "Limits"), (new PagingOptions(), "Paging"), (new AuditOptions(), "Audit"),
             (new FaultOptions(), "Faults"), (new DatabaseOptions(), "Database"), (new BootstrapOptions(), "Bootstrap"),
+            (new SessionOptions(), "Sessions"),
         };
         foreach (var (settings, section) in sections)
             Assert.That(Problems(settings, section), Is.Empty, section);
@@ -101,6 +103,7 @@ public sealed class SettingsTests
             Assert.That(new AuditOptions().CheckpointCron, Is.EqualTo(Hangfire.Cron.Hourly()));
             Assert.That(new ExportOptions().SweepCron, Is.EqualTo(Hangfire.Cron.Minutely()));
             Assert.That(new RequestBodyLimitOptions().MaxRequestBodyBytes, Is.EqualTo(1024 * 1024));
+            Assert.That((new SessionOptions().Idle, new SessionOptions().Max), Is.EqualTo((TimeSpan.FromMinutes(30), TimeSpan.FromHours(12))));
         });
     }
 
@@ -139,6 +142,9 @@ public sealed class SettingsTests
             Assert.That(Problems(new RequestBodyLimitOptions { MaxRequestBodyBytes = 0 }, "Limits"), Has.One.StartsWith("Limits:MaxRequestBodyBytes"));
             Assert.That(Problems(new AuditOptions { CheckpointCron = "hourly" }, "Audit"), Has.One.StartsWith("Audit:CheckpointCron"));
             Assert.That(Problems(new BootstrapOptions { AdminToken = "short" }, "Bootstrap"), Has.One.StartsWith("Bootstrap:AdminToken is 5 characters"));
+            Assert.That(Problems(new SessionOptions { IdleMinutes = 0 }, "Sessions"), Has.One.StartsWith("Sessions:IdleMinutes is 0"));
+            Assert.That(Problems(new SessionOptions { IdleMinutes = 120, MaxHours = 1 }, "Sessions"),
+                Has.One.StartsWith("Sessions:MaxHours is 1; it must be at least Sessions:IdleMinutes"));
         });
     }
 
