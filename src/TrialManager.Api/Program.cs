@@ -114,7 +114,7 @@ if (mode == HostingMode.Migrate)
     await app.DisposeAsync(); // flushes the log
     return exitCode;
 }
-await app.CheckSettingsAsync();
+app.CheckSettings();
 
 app.UseRequestIds();
 app.UseRequestLogScope();

@@ -79,7 +79,7 @@ public static class Settings
     /// Checks the settings before any start-up step; wrong ones are logged, one line each, and the exception ends the
     /// process. The logs are flushed first, so that a JSON log shows why the process stopped.
     /// </summary>
-    public static async Task CheckSettingsAsync(this WebApplication app)
+    public static void CheckSettings(this WebApplication app)
     {
         try
         {
@@ -90,7 +90,10 @@ public static class Settings
             var problems = e is AggregateException all ? all.Flatten().InnerExceptions.SelectMany(Messages) : Messages(e);
             foreach (var problem in problems)
                 app.Logger.LogCritical("Wrong setting, the service does not start: {Problem}", problem);
-            await app.DisposeAsync();
+            // The log providers write on threads of their own: disposing them writes what they hold before the
+            // exception ends the process. The host itself is left to its owner (a test host reports the exception).
+            foreach (var provider in app.Services.GetServices<ILoggerProvider>())
+                provider.Dispose();
             throw;
         }
     }
