@@ -38,13 +38,21 @@ public sealed class TokenVerifier(TrialManagerDbContext db, TimeProvider clock, 
         if (token.ExpiresAt <= now)
             return null;
 
+        return Principal(token.UserId, token.UserName, token.TokenId, token.IsSystemAdmin, scheme);
+    }
+
+    /// <summary>Who a verified token speaks for, whichever way it came (bearer header, or a web session made from it).</summary>
+    public static ClaimsPrincipal Principal(Guid userId, string userName, Guid tokenId, bool isSystemAdmin, string scheme,
+        params IEnumerable<Claim> more)
+    {
         List<Claim> claims =
         [
-            new(ClaimTypes.NameIdentifier, token.UserId.ToString()),
-            new(ClaimTypes.Name, token.UserName),
-            new(CurrentUser.TokenIdClaim, token.TokenId.ToString()),
+            new(ClaimTypes.NameIdentifier, userId.ToString()),
+            new(ClaimTypes.Name, userName),
+            new(CurrentUser.TokenIdClaim, tokenId.ToString()),
+            .. more,
         ];
-        if (token.IsSystemAdmin)
+        if (isSystemAdmin)
             claims.Add(new Claim(ClaimTypes.Role, CurrentUser.SystemAdminRole));
         return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme));
     }

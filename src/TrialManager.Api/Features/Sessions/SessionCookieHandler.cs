@@ -56,17 +56,8 @@ internal sealed class SessionCookieHandler(
             await db.WebSessions.Where(s => s.Id == session.Id)
                 .ExecuteUpdateAsync(set => set.SetProperty(s => s.LastSeenAt, now), Context.RequestAborted);
 
-        List<Claim> claims =
-        [
-            new(ClaimTypes.NameIdentifier, session.UserId.ToString()),
-            new(ClaimTypes.Name, session.UserName),
-            new(CurrentUser.TokenIdClaim, session.TokenId.ToString()),
-            new(SessionIdClaim, session.Id.ToString()),
-            new(AntiForgeryHashClaim, Convert.ToHexString(session.AntiForgeryHash)),
-        ];
-        if (session.IsSystemAdmin)
-            claims.Add(new Claim(ClaimTypes.Role, CurrentUser.SystemAdminRole));
-        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
+        var principal = TokenVerifier.Principal(session.UserId, session.UserName, session.TokenId, session.IsSystemAdmin, SchemeName,
+            new Claim(SessionIdClaim, session.Id.ToString()), new Claim(AntiForgeryHashClaim, Convert.ToHexString(session.AntiForgeryHash)));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
 
