@@ -140,7 +140,8 @@ public static class DataQueries
         public async ValueTask<QueryView> Handle(Raise command, CancellationToken ct)
         {
             var assessment = await VisibleAssessment(command.AssessmentId!.Value, "assessmentId", ct);
-            return QueryView.Of(await RaiseAsync(assessment, command.ItemCode, command.Question!, ct));
+            var raised = await RaiseAsync(assessment, command.ItemCode, command.Question!, ct);
+            return QueryView.Of(raised, await PlaceOf(raised, ct));
         }
 
         public async ValueTask<QueryView> Handle(Answer command, CancellationToken ct)
@@ -154,7 +155,7 @@ public static class DataQueries
             query.Answer = command.Text;
             query.AnsweredBy = user.Id;
             query.AnsweredAt = clock.GetUtcNow();
-            return QueryView.Of(query);
+            return QueryView.Of(query, await PlaceOf(query, ct));
         }
 
         public async ValueTask<QueryView> Handle(Close command, CancellationToken ct)
@@ -166,7 +167,7 @@ public static class DataQueries
             query.CloseNote = command.Note;
             query.ClosedBy = user.Id;
             query.ClosedAt = clock.GetUtcNow();
-            return QueryView.Of(query);
+            return QueryView.Of(query, await PlaceOf(query, ct));
         }
 
         public async ValueTask<QueryView> Handle(Reopen command, CancellationToken ct)
@@ -178,7 +179,7 @@ public static class DataQueries
             query.ClosedBy = null;
             query.ClosedAt = null;
             query.CloseNote = null;
-            return QueryView.Of(query);
+            return QueryView.Of(query, await PlaceOf(query, ct));
         }
 
         public async ValueTask<AssessmentView> Handle(Verify command, CancellationToken ct)
@@ -223,7 +224,13 @@ public static class DataQueries
                 var raisedBy = clock.GetUtcNow().AddDays(-days);
                 queries = queries.Where(q => q.RaisedAt <= raisedBy);
             }
-            return new QueryList((await queries.OrderBy(q => q.Id).ToListAsync(ct)).Select(QueryView.Of).ToList());
+            var placed = await (from q in queries
+                    join a in db.Assessments on q.AssessmentId equals a.Id
+                    join p in db.Participants on a.ParticipantId equals p.Id
+                    orderby q.Id
+                    select new { Query = q, Place = new QueryPlace(a.ParticipantId, p.ExternalId, a.TimepointCode, a.InstrumentCode) })
+                .ToListAsync(ct);
+            return new QueryList(placed.Select(row => QueryView.Of(row.Query, row.Place)).ToList());
         }
 
         private async Task<DataQuery> RaiseAsync(Assessment assessment, string? itemCode, string question, CancellationToken ct,
@@ -281,6 +288,12 @@ public static class DataQueries
                        .SingleOrDefaultAsync(a => a.TrialId == caller.TrialId && a.Id == assessmentId && visible.Contains(a.ParticipantId), ct)
                 ?? throw (field is null ? ProblemException.NotFound("assessment") : ProblemException.Invalid(field, "exists", "No such assessment in this trial."));
         }
+
+        private Task<QueryPlace> PlaceOf(DataQuery query, CancellationToken ct) =>
+            (from a in db.Assessments
+                join p in db.Participants on a.ParticipantId equals p.Id
+                where a.Id == query.AssessmentId
+                select new QueryPlace(a.ParticipantId, p.ExternalId, a.TimepointCode, a.InstrumentCode)).SingleAsync(ct);
 
         private async Task<DataQuery> VisibleQuery(Guid queryId, CancellationToken ct)
         {

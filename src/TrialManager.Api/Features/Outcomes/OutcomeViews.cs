@@ -36,9 +36,12 @@ public sealed record AssessmentView(Guid Id, Guid ParticipantId, string Timepoin
     public string ETag => $"\"{Revision}\"";
 }
 
+/// <summary>Where a query's assessment is: its participant, visit and instrument, so a worklist of queries can link to the item.</summary>
+public sealed record QueryPlace(Guid ParticipantId, string ParticipantExternalId, string TimepointCode, string InstrumentCode);
+
 public sealed record QueryView(Guid Id, Guid AssessmentId, string? ItemCode, string Question, string Status, Guid RaisedBy, DateTimeOffset RaisedAt,
-    string? Answer, Guid? AnsweredBy, DateTimeOffset? AnsweredAt, string? CloseNote, Guid? ClosedBy, DateTimeOffset? ClosedAt)
+    string? Answer, Guid? AnsweredBy, DateTimeOffset? AnsweredAt, string? CloseNote, Guid? ClosedBy, DateTimeOffset? ClosedAt, QueryPlace Place)
 {
-    public static QueryView Of(DataQuery q) => new(q.Id, q.AssessmentId, q.ItemCode, q.Question, q.Status, q.RaisedBy, q.RaisedAt,
-        q.Answer, q.AnsweredBy, q.AnsweredAt, q.CloseNote, q.ClosedBy, q.ClosedAt);
+    public static QueryView Of(DataQuery q, QueryPlace place) => new(q.Id, q.AssessmentId, q.ItemCode, q.Question, q.Status, q.RaisedBy, q.RaisedAt,
+        q.Answer, q.AnsweredBy, q.AnsweredAt, q.CloseNote, q.ClosedBy, q.ClosedAt, place);
 }

@@ -48,6 +48,23 @@ public sealed class QueryAndLockTests : IntegrationTest
     }
 
     [Test]
+    public async Task A_query_says_where_its_item_is_so_a_worklist_can_link_to_it()
+    {
+        var raised = await Expect(HttpStatusCode.Created, Api.Post($"{_world.Path}/queries",
+            new { assessmentId = _assessment, itemCode = _qpr[0], question = "Source says 3?" }, _world.Monitor));
+        var participant = await Api.Get($"{_world.Path}/participants/{_world.ParticipantA}", _world.ResearcherA);
+        var listed = (await Expect(HttpStatusCode.OK, Api.Get($"{_world.Path}/queries", _world.ResearcherA)))["items"].AsArray().Single()!;
+        var answered = await Expect(HttpStatusCode.OK, Api.Post($"{_world.Path}/queries/{raised.Id}/answers", new { text = "Checked" }, _world.ResearcherA));
+        foreach (var view in new[] { raised["place"], listed["place"], answered["place"] })
+        {
+            Assert.That(view!["participantId"]!.GetValue<Guid>(), Is.EqualTo(_world.ParticipantA));
+            Assert.That(view["participantExternalId"]!.GetValue<string>(), Is.EqualTo(participant["externalId"].GetValue<string>()));
+            Assert.That(view["timepointCode"]!.GetValue<string>(), Is.EqualTo("baseline"));
+            Assert.That(view["instrumentCode"]!.GetValue<string>(), Is.EqualTo("QPR"));
+        }
+    }
+
+    [Test]
     public async Task A_query_blocks_the_lock_until_answered_and_closed()
     {
         var query = await Expect(HttpStatusCode.Created, Api.Post($"{_world.Path}/queries",

@@ -209,5 +209,20 @@ public sealed class WebSessionTests : IntegrationTest
         });
         using var missing = await Api.Http.GetAsync("/app/no-such-file.js");
         Assert.That(missing.Headers.Contains("Content-Security-Policy"), Is.True, "every answer under /app");
+
+        // The client's script is a static asset: compressed when the browser accepts it, with the policy too.
+        var script = System.Text.RegularExpressions.Regex.Match(body, "<script type=\"module\"[^>]* src=\"(/app/assets/[^\"]+\\.js)\"");
+        Assert.That(script.Success, Is.True, $"the built page loads its script from /app/assets: {body}");
+        using var request = new HttpRequestMessage(HttpMethod.Get, script.Groups[1].Value);
+        request.Headers.AcceptEncoding.ParseAdd("gzip");
+        using var asset = await Api.Http.SendAsync(request);
+        Assert.Multiple(() =>
+        {
+            Assert.That(asset.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(asset.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/javascript"));
+            Assert.That(asset.Content.Headers.ContentEncoding, Is.EqualTo(new[] { "gzip" }));
+            Assert.That(asset.Headers.Contains("Content-Security-Policy"), Is.True);
+            Assert.That(asset.Headers.ETag, Is.Not.Null);
+        });
     }
 }
