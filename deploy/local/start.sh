@@ -42,15 +42,28 @@ export ASPNETCORE_URLS="$url"
 export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
 
 echo "Building..."
+# The web client first: the API's build takes its files in as static assets.
+web="$repo_root/src/TrialManager.Web"
+if ! command -v npm >/dev/null; then
+  echo "Node.js and npm are needed to build the web client: sudo apt-get install -y nodejs npm" >&2
+  exit 1
+fi
+if [ ! -d "$web/node_modules" ] || [ "$web/package-lock.json" -nt "$web/node_modules" ]; then
+  npm ci --prefix "$web" --ignore-scripts --no-audit --no-fund >/dev/null
+fi
+npm run --prefix "$web" build >/dev/null
 dotnet build src/TrialManager.Api -c Release -v quiet -nologo >/dev/null
 cat <<MSG
 
+  Web data entry    $url/app/
   TrialManager API  $url/api/v1
   Swagger UI        $url/swagger
   Jobs dashboard    $url/hangfire?access_token=<admin token>
   Mail              ${smtp_ui:-SMTP at $Smtp__Host:${Smtp__Port:-25}}
   Admin token       $Bootstrap__AdminToken
                     (the first system admin is created with it when the database has none)
+  Demo trial        node deploy/local/demo.mjs   (in another terminal: makes a trial and prints
+                    tokens of a researcher, a monitor and a statistician to sign in with)
 
 MSG
 exec dotnet run --project src/TrialManager.Api -c Release --no-build --no-launch-profile

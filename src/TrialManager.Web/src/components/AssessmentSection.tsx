@@ -309,6 +309,11 @@ function AssessmentForm({ context, participant, timepoint, instrumentCode, initi
         )}
         {can.monitor(context.role) && server && <RaiseQuery trialId={trialId} assessmentId={server.id} label={`the whole ${instrument.code} assessment`} onRaised={replaceQuery} />}
         {can.readHistory(context.role) && server && <a href={href.history(trialId, 'assessment', server.id)}>Audit history</a>}
+        {message?.kind === 'saved' && (
+          <span class="saved" role="status">
+            {message.text}
+          </span>
+        )}
       </div>
       {asking && (
         <ReasonDialog
