@@ -13,6 +13,8 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     target: 'es2022',
   },
+  // `npm run dev`: the API of deploy/local/start.sh behind the dev server, so cookies stay same-origin.
+  server: { proxy: { '/api': process.env.TRIALMANAGER_URL ?? 'http://127.0.0.1:5080' } },
   test: {
     environment: 'happy-dom',
     include: ['src/**/*.test.{ts,tsx}'],
