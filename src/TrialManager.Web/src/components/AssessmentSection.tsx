@@ -160,9 +160,9 @@ function AssessmentForm({ context, participant, timepoint, instrumentCode, initi
     setAnswers(chosen);
     setBaseETag(theirs.eTag);
     setConflict(null);
-    setReason(null);
     drafts.save(participant.id, timepoint.code, instrumentCode, { answers: chosen, assessedOn, baseETag: theirs.eTag, savedAt: new Date().toISOString(), pending: null });
     setMessage({ kind: 'error', text: 'Not saved yet: check the answers and save again.' });
+    requestAnimationFrame(() => summary.current?.focus());
   }
 
   async function verify() {
@@ -223,7 +223,7 @@ function AssessmentForm({ context, participant, timepoint, instrumentCode, initi
           </ul>
         )}
       </div>
-      {conflict && <ConflictPanel instrument={instrument} mine={answers} theirs={conflict} onResolve={resolve} />}
+      {conflict && <ConflictPanel instrument={instrument} base={server?.answers ?? {}} mine={answers} theirs={conflict} onResolve={resolve} />}
       {itemQueries(null).map((query) => (
         <QueryThread key={query.id} trialId={trialId} query={query} role={context.role} onChanged={replaceQuery} />
       ))}

@@ -7,9 +7,11 @@ import { formatDateTime } from '../logic/windows';
  * Someone else saved this assessment after it was opened here (412). Both versions are shown side by side, item by
  * item; nothing is overwritten until the user chooses.
  */
-export function ConflictPanel({ instrument, mine, theirs, onResolve }: { instrument: Instrument; mine: Answers; theirs: Assessment; onResolve: (answers: Answers, theirs: Assessment) => void }) {
+export function ConflictPanel(props: { instrument: Instrument; base: Answers; mine: Answers; theirs: Assessment; onResolve: (answers: Answers, theirs: Assessment) => void }) {
+  const { instrument, base, mine, theirs, onResolve } = props;
   const items = differingItems(instrument, mine, theirs.answers);
-  const [keepMine, setKeepMine] = useState<Record<string, boolean>>(() => Object.fromEntries(items.map((item) => [item.code, true])));
+  // Each item starts at the answer that changed it: mine where I changed it, theirs where they did.
+  const [keepMine, setKeepMine] = useState<Record<string, boolean>>(() => Object.fromEntries(items.map((item) => [item.code, (mine[item.code] ?? null) !== (base[item.code] ?? null)])));
   const merged = () => {
     const answers: Answers = { ...theirs.answers };
     for (const item of items) answers[item.code] = keepMine[item.code] ? (mine[item.code] ?? null) : (theirs.answers[item.code] ?? null);
