@@ -120,6 +120,10 @@ public sealed class ApiFactory(TestDatabase database, IReadOnlyDictionary<string
             Hosts.Add(this);
         this.UseKestrel(0);
         builder.UseEnvironment("Production");
+        // The host runs from the build output, where the web client's precompressed assets stay in obj/ (a publish puts
+        // them in wwwroot): without the build's manifest of static web assets, which only Development reads by default,
+        // an asset asked for with Accept-Encoding: gzip, as every browser does, is answered with an empty body.
+        builder.UseStaticWebAssets();
         builder.UseSetting("ConnectionStrings:TrialManager", database.RuntimeConnectionString);
         builder.UseSetting("ConnectionStrings:TrialManagerMigrations", database.ConnectionString);
         builder.UseSetting("Bootstrap:AdminToken", TestHost.AdminToken);
