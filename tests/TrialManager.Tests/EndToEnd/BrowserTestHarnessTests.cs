@@ -42,7 +42,7 @@ public sealed class BrowserTestHarnessTests : BrowserTest
         Assert.Multiple(() =>
         {
             Assert.That(violations.Select(violation => violation.Id), Is.EquivalentTo(new[] { "button-name" }));
-            Assert.That(violations[0].Targets, Is.EqualTo(new[] { """["button"]""" }));
+            Assert.That(violations[0].Targets, Has.One.EndsWith("button\"]"), "axe's selector of the button");
             Assert.That(File.ReadAllText(report), Does.Contain("\"testEngine\""));
         });
     }
