@@ -26,25 +26,43 @@ if ! command -v npm >/dev/null; then
   echo "Installing Node.js and npm with apt..."
   DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
 fi
-# The S3 export storage tests start s3rver, a local S3-compatible server, installed the same way.
-for packages in "$lint" "$repo_root/tests/s3-server"; do
+# The S3 export storage tests start s3rver, a local S3-compatible server, installed the same way, and the end-to-end
+# browser tests inject axe-core from tests/e2e.
+for packages in "$lint" "$repo_root/tests/s3-server" "$repo_root/tests/e2e"; do
   if [ ! -d "$packages/node_modules" ] || [ "$packages/package-lock.json" -nt "$packages/node_modules" ]; then
     npm ci --prefix "$packages" --ignore-scripts --no-audit --no-fund >/dev/null
   fi
 done
 
+# The web client is built into the API's wwwroot/app, which the test host serves under /app to the end-to-end tests.
+web="$repo_root/src/TrialManager.Web"
+if [ -f "$web/package.json" ]; then
+  if [ ! -d "$web/node_modules" ] || [ "$web/package-lock.json" -nt "$web/node_modules" ]; then
+    npm ci --prefix "$web" --no-audit --no-fund >/dev/null
+  fi
+  # Quiet when it works; a failed build shows all it said (a type checker reports on standard output).
+  if ! build_log=$(npm run build --prefix "$web" 2>&1); then
+    echo "$build_log" >&2
+    echo "0 passed, 0 failed (the web client's build failed)"
+    exit 1
+  fi
+fi
+
 # The multi-instance scenario runs its own PgBouncer and nginx (Debian's packages) with configurations of its own, on free
-# ports; the system services the packages install are neither used nor needed.
+# ports; the system services the packages install are neither used nor needed. The end-to-end tests drive Debian's
+# chromium (Playwright's driver comes with its NuGet package; its own browser builds are never downloaded), and
+# fonts-liberation gives its screenshots the metrics of the common web fonts.
 tools=()
 [ -x /usr/sbin/pgbouncer ] || tools+=(pgbouncer)
 [ -x /usr/sbin/nginx ] || tools+=(nginx)
+[ -x /usr/bin/chromium ] || tools+=(chromium fonts-liberation)
 if [ ${#tools[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
     echo "Installing ${tools[*]} with apt..."
     DEBIAN_FRONTEND=noninteractive apt-get update -qq \
       && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${tools[@]}" >/dev/null
   else
-    echo "The multi-instance test needs ${tools[*]} and will fail without: sudo apt-get install -y ${tools[*]}" >&2
+    echo "The multi-instance and end-to-end tests need ${tools[*]} and will fail without: sudo apt-get install -y ${tools[*]}" >&2
   fi
 fi
 

@@ -32,9 +32,15 @@ public sealed class TestHost
         _database = await TestDatabase.CreateAsync();
         _factory = new ApiFactory(_database);
         _factory.StartServer();
-        await using var connection = new NpgsqlConnection(_database.ConnectionString);
+        _respawner = await RespawnerAsync(_database);
+    }
+
+    /// <summary>What empties a test database between tests; made once its tables exist (after a host migrated it).</summary>
+    public static async Task<Respawner> RespawnerAsync(TestDatabase database)
+    {
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
         await connection.OpenAsync();
-        _respawner = await Respawner.CreateAsync(connection, new RespawnerOptions
+        return await Respawner.CreateAsync(connection, new RespawnerOptions
         {
             DbAdapter = DbAdapter.Postgres,
             SchemasToInclude = ["public"],
@@ -54,18 +60,21 @@ public sealed class TestHost
     }
 
     /// <summary>Empties every table and bootstraps the system admin again, as on a fresh installation.</summary>
-    public static async Task ResetAsync()
+    public static Task ResetAsync() => ResetAsync(Database, _respawner!, Factory);
+
+    /// <summary>The same for another run-long host on a database of its own (the end-to-end tests').</summary>
+    public static async Task ResetAsync(TestDatabase database, Respawner respawner, ApiFactory host)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await using var connection = new NpgsqlConnection(Database.ConnectionString);
+                await using var connection = new NpgsqlConnection(database.ConnectionString);
                 await connection.OpenAsync();
                 // The audit tables refuse deletes through triggers; a superuser's session may skip triggers.
                 await using (var replica = new NpgsqlCommand("SET session_replication_role = replica", connection))
                     await replica.ExecuteNonQueryAsync();
-                await _respawner!.ResetAsync(connection);
+                await respawner.ResetAsync(connection);
                 break;
             }
             // A background job left by the test before (an export's retry) may update a row the reset deletes.
@@ -73,9 +82,9 @@ public sealed class TestHost
             {
             }
         }
-        foreach (var host in ApiFactory.Running)
-            host.Services.GetRequiredService<TokenCache>().Clear();
-        using var scope = Factory.Services.CreateScope();
+        foreach (var running in ApiFactory.Running)
+            running.Services.GetRequiredService<TokenCache>().Clear();
+        using var scope = host.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<TrialManagerDbContext>();
         using var audit = TrialManager.Api.Features.Audit.AuditScope.System(AdminBootstrap.AuditReason);
         await AdminBootstrap.EnsureAdminAsync(db, AdminToken, TimeProvider.System,
@@ -111,6 +120,10 @@ public sealed class ApiFactory(TestDatabase database, IReadOnlyDictionary<string
             Hosts.Add(this);
         this.UseKestrel(0);
         builder.UseEnvironment("Production");
+        // The host runs from the build output, where the web client's precompressed assets stay in obj/ (a publish puts
+        // them in wwwroot): without the build's manifest of static web assets, which only Development reads by default,
+        // an asset asked for with Accept-Encoding: gzip, as every browser does, is answered with an empty body.
+        builder.UseStaticWebAssets();
         builder.UseSetting("ConnectionStrings:TrialManager", database.RuntimeConnectionString);
         builder.UseSetting("ConnectionStrings:TrialManagerMigrations", database.ConnectionString);
         builder.UseSetting("Bootstrap:AdminToken", TestHost.AdminToken);
