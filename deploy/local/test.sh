@@ -68,7 +68,19 @@ fi
 
 results="$repo_root/.test-results"
 rm -rf "$results"
+mkdir -p "$results"
 status=0
+# The web client's unit tests (Vitest) run in a whole run; a run narrowed with dotnet test's arguments skips them.
+web_passed=0 web_failed=0
+if [ $# -eq 0 ] && [ -f "$web/package.json" ]; then
+  npm test --prefix "$web" -- --reporter=default --reporter=json --outputFile.json="$results/web-unit.json" || status=$?
+  if [ -f "$results/web-unit.json" ]; then
+    web_passed=$(node -p "require('$results/web-unit.json').numPassedTests")
+    web_failed=$(node -p "require('$results/web-unit.json').numFailedTests")
+  else
+    web_failed=1
+  fi
+fi
 dotnet test TrialManager.sln -c Release --logger "trx;LogFileName=results.trx" --results-directory "$results" "$@" || status=$?
 
 trx="$results/results.trx"
@@ -79,5 +91,7 @@ fi
 counters=$(grep -o '<Counters [^>]*>' "$trx")
 passed=$(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")
 failed=$(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")
+passed=$((passed + web_passed))
+failed=$((failed + web_failed))
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ] && [ "$status" -eq 0 ]

@@ -199,8 +199,9 @@ function AssessmentForm({ context, participant, timepoint, instrumentCode, initi
           {restoredNote}
         </p>
       )}
-      <div ref={summary} tabIndex={-1} aria-live="polite" class={message ? `notice ${message.kind === 'error' ? 'error' : 'success'}` : 'sr-only'}>
-        {message && <p>{message.text}</p>}
+      {/* Why a save did not happen, at the top where the focus goes; a save that did is said beside the buttons. */}
+      <div ref={summary} tabIndex={-1} aria-live="polite" class={message?.kind === 'error' ? 'notice error' : 'sr-only'}>
+        {message?.kind === 'error' && <p>{message.text}</p>}
         {violations.general.length > 0 && (
           <ul>
             {violations.general.map((v) => (
@@ -309,11 +310,9 @@ function AssessmentForm({ context, participant, timepoint, instrumentCode, initi
         )}
         {can.monitor(context.role) && server && <RaiseQuery trialId={trialId} assessmentId={server.id} label={`the whole ${instrument.code} assessment`} onRaised={replaceQuery} />}
         {can.readHistory(context.role) && server && <a href={href.history(trialId, 'assessment', server.id)}>Audit history</a>}
-        {message?.kind === 'saved' && (
-          <span class="saved" role="status">
-            {message.text}
-          </span>
-        )}
+        <span class="saved" role="status">
+          {message?.kind === 'saved' ? message.text : ''}
+        </span>
       </div>
       {asking && (
         <ReasonDialog
