@@ -16,7 +16,7 @@ namespace TrialManager.Api.Infrastructure.Http;
 /// <summary>
 /// What every API operation shares, derived from how it is mapped rather than listed by hand: the bearer token; the
 /// answers the pipeline gives whatever the handler does (401, 429 and 500 everywhere; 404 where a path names
-/// something; 400, 413, 415 and 422 for a body; 409 and 422 from an Idempotency-Key on a POST; 403 behind the admin
+/// something; 400, 413, 415 and 422 for a body; 409 and 422 from an Idempotency-Key on a POST, PUT or PATCH; 403 behind the admin
 /// policy); the headers (X-Request-Id on every answer, Location, Retry-After, Idempotency-Key and its replay mark,
 /// and those an endpoint declares with <see cref="EndpointDocs"/>); query parameters in camelCase with their words;
 /// and a schema for file answers.
@@ -32,7 +32,7 @@ internal sealed partial class OpenApiOperations : IOperationFilter
         if (api.RelativePath?.StartsWith("api/", StringComparison.Ordinal) != true)
             return;
         var route = Constraint().Replace(api.RelativePath, "{$1}");
-        var post = api.HttpMethod == HttpMethods.Post;
+        var keyed = api.HttpMethod is { } method && Idempotency.TakesKey(method);
         var metadata = api.ActionDescriptor.EndpointMetadata;
         // An anonymous operation (sign-in, whose credential is in its body) says so with an empty list.
         operation.Security = metadata.OfType<Microsoft.AspNetCore.Authorization.IAllowAnonymous>().Any()
@@ -49,17 +49,18 @@ internal sealed partial class OpenApiOperations : IOperationFilter
                     ? context.SchemaGenerator.GenerateSchema(words, context.SchemaRepository)
                     : Words(vocabulary.Schema, vocabulary.Words!, context.SchemaRepository);
         }
-        if (post)
+        if (keyed)
             operation.Parameters.Add(Header(Idempotency.Header, metadata.OfType<EndpointDocs.SafeToRepeat>().Any()
                 ? "Accepted and not kept: this request records nothing a retry could duplicate, so a retry simply runs again."
                 : "Makes a retry safe: a request that changed something is answered again, unchanged, to a retry with the same key " +
-                  "(marked Idempotency-Replayed); the same key with another request is a 422, and while the first request runs a 409.", false));
+                  "(marked Idempotency-Replayed); the same key with another request (another body, query or If-Match) is a 422, and while " +
+                  "the first request runs a 409.", false));
         foreach (var header in metadata.OfType<EndpointDocs.RequestHeader>())
             operation.Parameters.Add(Header(header.Name, header.Description, header.Required));
 
         operation.Responses ??= [];
         var problem = context.SchemaGenerator.GenerateSchema(typeof(ProblemDetails), context.SchemaRepository);
-        foreach (var status in Statuses(api, post, metadata))
+        foreach (var status in Statuses(api, keyed, metadata))
             operation.Responses.TryAdd(status.ToString(CultureInfo.InvariantCulture), new OpenApiResponse
             {
                 Description = status == 401 ? "Missing, invalid, revoked or expired token" : ProblemExceptionHandler.TitleFor(status),
@@ -85,16 +86,16 @@ internal sealed partial class OpenApiOperations : IOperationFilter
                 response.Headers["Location"] = Described("The address of what was created.", JsonSchemaType.String);
             if (status == "429")
                 response.Headers["Retry-After"] = Described("Seconds to wait before the token's budget allows another request.", JsonSchemaType.Integer);
-            if (post && status == "409")
+            if (keyed && status == "409")
                 response.Headers["Retry-After"] = Described("Sent when another request with the same Idempotency-Key is still running: seconds to wait.", JsonSchemaType.Integer);
-            if (post && status.StartsWith('2'))
+            if (keyed && status.StartsWith('2'))
                 response.Headers["Idempotency-Replayed"] = Described("\"true\" when this is the stored answer to an earlier request with the same Idempotency-Key.", JsonSchemaType.String);
             foreach (var header in metadata.OfType<EndpointDocs.ResponseHeader>().Where(h => h.Status.ToString(CultureInfo.InvariantCulture) == status))
                 response.Headers[header.Name] = Described(header.Description, JsonSchemaType.String);
         }
     }
 
-    private static IEnumerable<int> Statuses(ApiDescription api, bool post, IList<object> metadata)
+    private static IEnumerable<int> Statuses(ApiDescription api, bool keyed, IList<object> metadata)
     {
         yield return 401;
         yield return 429;
@@ -108,7 +109,7 @@ internal sealed partial class OpenApiOperations : IOperationFilter
         // A query value that does not parse as its type (a uuid, a number, a date) is a bad request.
         if (parameters.Any(p => p.Source == BindingSource.Query && p.Type != typeof(string)))
             yield return 400;
-        if (post)
+        if (keyed)
         {
             yield return 409;
             yield return 422;
