@@ -18,11 +18,15 @@ public sealed class IdempotentRequest(IHttpContextAccessor http)
     public string? Key { get; private set; }
     public byte[] Hash { get; private set; } = [];
 
+    /// <summary>The command's result is the stored one: nothing was done this time (so nothing to count either).</summary>
+    public bool Replayed { get; private set; }
+
     internal void Set(Guid userId, string key, byte[] hash) => (UserId, Key, Hash) = (userId, key, hash);
 
     /// <summary>The answer is the stored one: said in a header, before the endpoint writes it.</summary>
     public void MarkReplayed()
     {
+        Replayed = true;
         if (http.HttpContext is { } context)
             context.Response.Headers[ReplayedHeader] = "true";
     }
