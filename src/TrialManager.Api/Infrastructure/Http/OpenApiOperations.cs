@@ -9,17 +9,19 @@ using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
 using TrialManager.Api.Features.Access;
+using TrialManager.Api.Features.Sessions;
 using TrialManager.Api.Infrastructure.Errors;
 
 namespace TrialManager.Api.Infrastructure.Http;
 
 /// <summary>
-/// What every API operation shares, derived from how it is mapped rather than listed by hand: the bearer token; the
-/// answers the pipeline gives whatever the handler does (401, 429 and 500 everywhere; 404 where a path names
-/// something; 400, 413, 415 and 422 for a body; 409 and 422 from an Idempotency-Key on a POST, PUT or PATCH; 403 behind the admin
-/// policy); the headers (X-Request-Id on every answer, Location, Retry-After, Idempotency-Key and its replay mark,
-/// and those an endpoint declares with <see cref="EndpointDocs"/>); query parameters in camelCase with their words;
-/// and a schema for file answers.
+/// What every API operation shares, derived from how it is mapped rather than listed by hand: the bearer token or the
+/// web session's cookie; the answers the pipeline gives whatever the handler does (401, 429 and 500 everywhere; 404
+/// where a path names something; 400, 413, 415 and 422 for a body; 409 and 422 from an Idempotency-Key on a POST, PUT
+/// or PATCH; 403 behind the admin policy and for a write with the cookie but without its anti-forgery token); the
+/// headers (X-Request-Id on every answer, Location, Retry-After, Idempotency-Key and its replay mark, X-CSRF-Token on
+/// writes, and those an endpoint declares with <see cref="EndpointDocs"/>); query parameters in camelCase with their
+/// words; and a schema for file answers.
 /// </summary>
 internal sealed partial class OpenApiOperations : IOperationFilter
 {
@@ -34,10 +36,14 @@ internal sealed partial class OpenApiOperations : IOperationFilter
         var route = Constraint().Replace(api.RelativePath, "{$1}");
         var keyed = api.HttpMethod is { } method && Idempotency.TakesKey(method);
         var metadata = api.ActionDescriptor.EndpointMetadata;
-        // An anonymous operation (sign-in, whose credential is in its body) says so with an empty list.
-        operation.Security = metadata.OfType<Microsoft.AspNetCore.Authorization.IAllowAnonymous>().Any()
+        var anonymous = metadata.OfType<IAllowAnonymous>().Any();
+        // A write a browser could be made to send: the cookie alone does not do for it (Features/Sessions/WebSessions.cs).
+        var forgeable = !anonymous && !HttpMethods.IsGet(api.HttpMethod ?? HttpMethods.Get);
+        // Either credential alone, as two alternatives; an anonymous operation (sign-in, whose credential is in its
+        // body) says so with an empty list.
+        operation.Security = anonymous
             ? []
-            : [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(OpenApiSetup.BearerScheme, context.Document)] = [] }];
+            : [Requirement(OpenApiSetup.BearerScheme, context.Document), Requirement(OpenApiSetup.SessionScheme, context.Document)];
 
         operation.Parameters ??= [];
         foreach (var parameter in operation.Parameters.OfType<OpenApiParameter>())
@@ -55,12 +61,16 @@ internal sealed partial class OpenApiOperations : IOperationFilter
                 : "Makes a retry safe: a request that changed something is answered again, unchanged, to a retry with the same key " +
                   "(marked Idempotency-Replayed); the same key with another request (another body, query or If-Match) is a 422, and while " +
                   "the first request runs a 409.", false));
+        if (forgeable)
+            operation.Parameters.Add(Header(WebSessions.AntiForgeryHeader,
+                "Needed with the session cookie: the antiForgeryToken of the sign-in that set it (without it, or with another " +
+                "session's, the write is refused with 403 and changes nothing). A request with a bearer token needs none.", false));
         foreach (var header in metadata.OfType<EndpointDocs.RequestHeader>())
             operation.Parameters.Add(Header(header.Name, header.Description, header.Required));
 
         operation.Responses ??= [];
         var problem = context.SchemaGenerator.GenerateSchema(typeof(ProblemDetails), context.SchemaRepository);
-        foreach (var status in Statuses(api, keyed, metadata))
+        foreach (var status in Statuses(api, keyed, forgeable, metadata))
             operation.Responses.TryAdd(status.ToString(CultureInfo.InvariantCulture), new OpenApiResponse
             {
                 Description = status == 401 ? "Missing, invalid, revoked or expired token" : ProblemExceptionHandler.TitleFor(status),
@@ -95,7 +105,7 @@ internal sealed partial class OpenApiOperations : IOperationFilter
         }
     }
 
-    private static IEnumerable<int> Statuses(ApiDescription api, bool keyed, IList<object> metadata)
+    private static IEnumerable<int> Statuses(ApiDescription api, bool keyed, bool forgeable, IList<object> metadata)
     {
         yield return 401;
         yield return 429;
@@ -114,9 +124,12 @@ internal sealed partial class OpenApiOperations : IOperationFilter
             yield return 409;
             yield return 422;
         }
-        if (metadata.OfType<IAuthorizeData>().Any(a => a.Policy == AccessPolicies.SystemAdmin))
+        if (forgeable || metadata.OfType<IAuthorizeData>().Any(a => a.Policy == AccessPolicies.SystemAdmin))
             yield return 403;
     }
+
+    private static OpenApiSecurityRequirement Requirement(string scheme, OpenApiDocument document) =>
+        new() { [new OpenApiSecuritySchemeReference(scheme, document)] = [] };
 
     private static IOpenApiSchema Words(string id, IReadOnlyList<string> words, SchemaRepository repository) =>
         repository.Schemas.ContainsKey(id)
