@@ -73,7 +73,7 @@ internal sealed partial class OpenApiOperations : IOperationFilter
         foreach (var status in Statuses(api, keyed, forgeable, metadata))
             operation.Responses.TryAdd(status.ToString(CultureInfo.InvariantCulture), new OpenApiResponse
             {
-                Description = status == 401 ? "Missing, invalid, revoked or expired token" : ProblemExceptionHandler.TitleFor(status),
+                Description = status == 401 ? "Missing, invalid, revoked or expired token, or an ended session" : ProblemExceptionHandler.TitleFor(status),
                 Content = new Dictionary<string, OpenApiMediaType> { ["application/problem+json"] = new() { Schema = problem } },
             });
 
