@@ -138,6 +138,7 @@ public sealed class ApiFactory(TestDatabase database, IReadOnlyDictionary<string
         builder.UseSetting("Exports:CleanupCron", NeverCron);
         builder.UseSetting("Exports:SweepCron", NeverCron);
         builder.UseSetting("Idempotency:CleanupCron", NeverCron);
+        builder.UseSetting("Sessions:CleanupCron", NeverCron);
         builder.UseSetting("Exports:Path", Path.Combine(Path.GetTempPath(), $"trialmanager-test-exports-{database.Name}"));
         builder.UseSetting("Jobs:RetryDelaysSeconds:0", "1");
         builder.UseSetting("Jobs:SchedulePollSeconds", "1");

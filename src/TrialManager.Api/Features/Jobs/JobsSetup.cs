@@ -6,6 +6,7 @@ using Npgsql;
 using TrialManager.Api.Features.Audit;
 using TrialManager.Api.Features.Exports;
 using TrialManager.Api.Features.Reminders;
+using TrialManager.Api.Features.Sessions;
 using TrialManager.Api.Infrastructure;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Api.Infrastructure.Telemetry;
@@ -85,6 +86,7 @@ public static class JobsSetup
         services.AddScoped<ExportCleanupJob>();
         services.AddScoped<ExportSweepJob>();
         services.AddScoped<IdempotencyCleanupJob>();
+        services.AddScoped<SessionCleanupJob>();
         return services;
     }
 

@@ -4,6 +4,7 @@ using TrialManager.Api.Features.Access;
 using TrialManager.Api.Features.Audit;
 using TrialManager.Api.Features.Exports;
 using TrialManager.Api.Features.Reminders;
+using TrialManager.Api.Features.Sessions;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
 
@@ -20,8 +21,10 @@ public static class RecurringJobs
     public const string ExportCleanup = "export-cleanup";
     public const string ExportSweep = "export-sweep";
     public const string IdempotencyCleanup = "idempotency-cleanup";
+    public const string SessionCleanup = "session-cleanup";
 
-    public static readonly IReadOnlyList<string> Names = [FollowUpReminders, AuditCheckpoint, ExportCleanup, ExportSweep, IdempotencyCleanup];
+    public static readonly IReadOnlyList<string> Names =
+        [FollowUpReminders, AuditCheckpoint, ExportCleanup, ExportSweep, IdempotencyCleanup, SessionCleanup];
 
     public sealed record Triggered(string JobName, string JobId);
 
@@ -40,13 +43,15 @@ public static class RecurringJobs
         jobs.AddOrUpdate<ExportSweepJob>(ExportSweep, job => job.RunAsync(CancellationToken.None), exports.SweepCron, utc);
         jobs.AddOrUpdate<IdempotencyCleanupJob>(IdempotencyCleanup, job => job.RunAsync(CancellationToken.None),
             services.GetRequiredService<IdempotencyOptions>().CleanupCron, utc);
+        jobs.AddOrUpdate<SessionCleanupJob>(SessionCleanup, job => job.RunAsync(CancellationToken.None),
+            services.GetRequiredService<Sessions.SessionOptions>().CleanupCron, utc);
     }
 
     public static void Map(IEndpointRouteBuilder api) =>
         api.MapPost("/jobs/{jobName}/trigger", Trigger)
             .RequireAuthorization(AccessPolicies.SystemAdmin)
             .WithName("TriggerJob")
-            .WithSummary("Runs a recurring job now (follow-up-reminders, audit-checkpoint, export-cleanup, export-sweep, idempotency-cleanup)")
+            .WithSummary("Runs a recurring job now (follow-up-reminders, audit-checkpoint, export-cleanup, export-sweep, idempotency-cleanup, session-cleanup)")
             .SafeToRepeatPost();
 
     private static Accepted<Triggered> Trigger(string jobName, IRecurringJobManagerV2 jobs)

@@ -148,11 +148,13 @@ public static class SaveAssessment
         trial.MapPut("/participants/{participantId:guid}/assessments/{timepointCode}/{instrumentCode}",
                 async Task<Microsoft.AspNetCore.Http.HttpResults.Results<Microsoft.AspNetCore.Http.HttpResults.Created<AssessmentView>,
                     Microsoft.AspNetCore.Http.HttpResults.Ok<AssessmentView>>> (Guid trialId, Guid participantId, string timepointCode,
-                    string instrumentCode, Body body, HttpContext http, IMediator mediator, TrialManagerMetrics metrics, CancellationToken ct) =>
+                    string instrumentCode, Body body, HttpContext http, IMediator mediator, TrialManagerMetrics metrics, IdempotentRequest idempotency,
+                    CancellationToken ct) =>
                 {
                     var ifMatch = http.Request.Headers.IfMatch.ToString() is { Length: > 0 } header ? header : null;
                     var (view, created) = await mediator.Send(new Command(trialId, participantId, timepointCode, instrumentCode, body, ifMatch), ct);
-                    metrics.AssessmentSaved(created, view.Status);
+                    if (!idempotency.Replayed)
+                        metrics.AssessmentSaved(created, view.Status);
                     http.Response.Headers.ETag = view.ETag;
                     return created
                         ? TypedResults.Created($"/api/v1/trials/{trialId}/participants/{participantId}/assessments/{timepointCode}/{instrumentCode}", view)

@@ -12,8 +12,12 @@ namespace TrialManager.Api.Features.Participants;
 /// <summary>Participants, narrowed to a researcher's sites: another site's participant is a 404, not a 403 that confirms it.</summary>
 public static class ReadParticipants
 {
-    /// <summary>?siteId=&amp;clusterId=&amp;status=&amp;kind= (status and kind as kebab-case words).</summary>
-    public sealed record Filter(Guid? SiteId, Guid? ClusterId, string? Status, string? Kind);
+    /// <summary>
+    /// ?siteId=&amp;clusterId=&amp;status=&amp;kind=&amp;externalId= (status and kind as kebab-case words). The external id
+    /// matches exactly: it is what a researcher types from a paper form to find the participant, and a near miss
+    /// (another case, a longer id) is another participant.
+    /// </summary>
+    public sealed record Filter(Guid? SiteId, Guid? ClusterId, string? Status, string? Kind, string? ExternalId);
 
     public sealed record ListQuery(Guid TrialId, Filter Filter, PageRequest Page) : IQuery<Page<ParticipantView>>, ITrialRequest
     {
@@ -30,7 +34,7 @@ public static class ReadParticipants
     {
         public async ValueTask<Page<ParticipantView>> Handle(ListQuery query, CancellationToken ct)
         {
-            var (siteId, clusterId, _, _) = query.Filter;
+            var (siteId, clusterId, _, _, externalId) = query.Filter;
             var status = QueryWords.Parse<ParticipantStatus>(query.Filter.Status, "status");
             var kind = QueryWords.Parse<ParticipantKind>(query.Filter.Kind, "kind");
             var participants = SiteScope.Participants(db, caller).AsNoTracking().Include(p => p.Cluster).AsQueryable();
@@ -42,6 +46,8 @@ public static class ReadParticipants
                 participants = participants.Where(p => p.Status == status);
             if (kind is not null)
                 participants = participants.Where(p => p.Kind == kind);
+            if (!string.IsNullOrEmpty(externalId))
+                participants = participants.Where(p => p.ExternalId == externalId);
             var page = await participants.ToPageAsync(query.Page, paging, p => p, ct);
             return new Page<ParticipantView>(await views.OfAsync(page.Items, withHistory: false, "participant list", ct), page.NextCursor);
         }
@@ -59,7 +65,7 @@ public static class ReadParticipants
         trial.MapGet("/participants", async (Guid trialId, [AsParameters] Filter filter, [AsParameters] PageRequest page, IMediator mediator,
                     CancellationToken ct) => TypedResults.Ok(await mediator.Send(new ListQuery(trialId, filter, page), ct)))
             .WithName("ListParticipants")
-            .WithSummary("List participants (filter by site, cluster, status, kind)")
+            .WithSummary("List participants (filter by site, cluster, status, kind, or find one by its exact external id)")
             .TrialRead().ProducesErrors(400, 422);
         trial.MapGet("/participants/{participantId:guid}", async (Guid trialId, Guid participantId, IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new GetQuery(trialId, participantId), ct)))

@@ -118,10 +118,12 @@ public static class Allocate
     }
 
     public static void Map(RouteGroupBuilder trial) =>
-        trial.MapPost("/randomisation/allocations", async (Guid trialId, Command command, IMediator mediator, TrialManagerMetrics metrics, CancellationToken ct) =>
+        trial.MapPost("/randomisation/allocations", async (Guid trialId, Command command, IMediator mediator, TrialManagerMetrics metrics,
+                IdempotentRequest idempotency, CancellationToken ct) =>
             {
                 var allocated = await mediator.Send(command with { TrialId = trialId }, ct);
-                metrics.Allocated(allocated.Items.Count);
+                if (!idempotency.Replayed)
+                    metrics.Allocated(allocated.Items.Count);
                 return TypedResults.Created($"/api/v1/trials/{trialId}/randomisation/allocations", allocated);
             })
             .WithName("Allocate")

@@ -4,12 +4,14 @@ namespace TrialManager.Api.Features.Sessions;
 
 /// <summary>
 /// How long a web session lasts (section `Sessions`): it ends after `IdleMinutes` without a request (sliding) and
-/// `MaxHours` after sign-in in any case, or earlier when its API token is revoked or expires.
+/// `MaxHours` after sign-in in any case, or earlier when its API token is revoked or expires. `CleanupCron` (UTC) is
+/// the schedule of `session-cleanup`, which deletes the ended ones.
 /// </summary>
 public sealed class SessionOptions : ISettings
 {
     public double IdleMinutes { get; set; } = 30;
     public double MaxHours { get; set; } = 12;
+    public string CleanupCron { get; set; } = "50 * * * *";
 
     public TimeSpan Idle => TimeSpan.FromMinutes(IdleMinutes);
     public TimeSpan Max => TimeSpan.FromHours(MaxHours);
@@ -25,5 +27,6 @@ public sealed class SessionOptions : ISettings
         check.Between(nameof(IdleMinutes), IdleMinutes, 1, 24 * 60);
         check.Between(nameof(MaxHours), MaxHours, 1, 7 * 24);
         check.Require(Max >= Idle, nameof(MaxHours), $"is {MaxHours}; it must be at least Sessions:IdleMinutes ({IdleMinutes} minutes).");
+        check.Cron(nameof(CleanupCron), CleanupCron);
     }
 }

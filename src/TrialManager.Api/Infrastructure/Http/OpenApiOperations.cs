@@ -9,17 +9,19 @@ using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
 using TrialManager.Api.Features.Access;
+using TrialManager.Api.Features.Sessions;
 using TrialManager.Api.Infrastructure.Errors;
 
 namespace TrialManager.Api.Infrastructure.Http;
 
 /// <summary>
-/// What every API operation shares, derived from how it is mapped rather than listed by hand: the bearer token; the
-/// answers the pipeline gives whatever the handler does (401, 429 and 500 everywhere; 404 where a path names
-/// something; 400, 413, 415 and 422 for a body; 409 and 422 from an Idempotency-Key on a POST; 403 behind the admin
-/// policy); the headers (X-Request-Id on every answer, Location, Retry-After, Idempotency-Key and its replay mark,
-/// and those an endpoint declares with <see cref="EndpointDocs"/>); query parameters in camelCase with their words;
-/// and a schema for file answers.
+/// What every API operation shares, derived from how it is mapped rather than listed by hand: the bearer token or the
+/// web session's cookie; the answers the pipeline gives whatever the handler does (401, 429 and 500 everywhere; 404
+/// where a path names something; 400, 413, 415 and 422 for a body; 409 and 422 from an Idempotency-Key on a POST, PUT
+/// or PATCH; 403 behind the admin policy and for a write with the cookie but without its anti-forgery token); the
+/// headers (X-Request-Id on every answer, Location, Retry-After, Idempotency-Key and its replay mark, X-CSRF-Token on
+/// writes, and those an endpoint declares with <see cref="EndpointDocs"/>); query parameters in camelCase with their
+/// words; and a schema for file answers.
 /// </summary>
 internal sealed partial class OpenApiOperations : IOperationFilter
 {
@@ -32,12 +34,16 @@ internal sealed partial class OpenApiOperations : IOperationFilter
         if (api.RelativePath?.StartsWith("api/", StringComparison.Ordinal) != true)
             return;
         var route = Constraint().Replace(api.RelativePath, "{$1}");
-        var post = api.HttpMethod == HttpMethods.Post;
+        var keyed = api.HttpMethod is { } method && Idempotency.TakesKey(method);
         var metadata = api.ActionDescriptor.EndpointMetadata;
-        // An anonymous operation (sign-in, whose credential is in its body) says so with an empty list.
-        operation.Security = metadata.OfType<Microsoft.AspNetCore.Authorization.IAllowAnonymous>().Any()
+        var anonymous = metadata.OfType<IAllowAnonymous>().Any();
+        // A write a browser could be made to send: the cookie alone does not do for it (Features/Sessions/WebSessions.cs).
+        var forgeable = !anonymous && !HttpMethods.IsGet(api.HttpMethod ?? HttpMethods.Get);
+        // Either credential alone, as two alternatives; an anonymous operation (sign-in, whose credential is in its
+        // body) says so with an empty list.
+        operation.Security = anonymous
             ? []
-            : [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(OpenApiSetup.BearerScheme, context.Document)] = [] }];
+            : [Requirement(OpenApiSetup.BearerScheme, context.Document), Requirement(OpenApiSetup.SessionScheme, context.Document)];
 
         operation.Parameters ??= [];
         foreach (var parameter in operation.Parameters.OfType<OpenApiParameter>())
@@ -49,20 +55,25 @@ internal sealed partial class OpenApiOperations : IOperationFilter
                     ? context.SchemaGenerator.GenerateSchema(words, context.SchemaRepository)
                     : Words(vocabulary.Schema, vocabulary.Words!, context.SchemaRepository);
         }
-        if (post)
+        if (keyed)
             operation.Parameters.Add(Header(Idempotency.Header, metadata.OfType<EndpointDocs.SafeToRepeat>().Any()
                 ? "Accepted and not kept: this request records nothing a retry could duplicate, so a retry simply runs again."
                 : "Makes a retry safe: a request that changed something is answered again, unchanged, to a retry with the same key " +
-                  "(marked Idempotency-Replayed); the same key with another request is a 422, and while the first request runs a 409.", false));
+                  "(marked Idempotency-Replayed); the same key with another request (another body, query or If-Match) is a 422, and while " +
+                  "the first request runs a 409.", false));
+        if (forgeable)
+            operation.Parameters.Add(Header(WebSessions.AntiForgeryHeader,
+                "Needed with the session cookie: the antiForgeryToken of the sign-in that set it (without it, or with another " +
+                "session's, the write is refused with 403 and changes nothing). A request with a bearer token needs none.", false));
         foreach (var header in metadata.OfType<EndpointDocs.RequestHeader>())
             operation.Parameters.Add(Header(header.Name, header.Description, header.Required));
 
         operation.Responses ??= [];
         var problem = context.SchemaGenerator.GenerateSchema(typeof(ProblemDetails), context.SchemaRepository);
-        foreach (var status in Statuses(api, post, metadata))
+        foreach (var status in Statuses(api, keyed, forgeable, metadata))
             operation.Responses.TryAdd(status.ToString(CultureInfo.InvariantCulture), new OpenApiResponse
             {
-                Description = status == 401 ? "Missing, invalid, revoked or expired token" : ProblemExceptionHandler.TitleFor(status),
+                Description = status == 401 ? "Missing, invalid, revoked or expired token, or an ended session" : ProblemExceptionHandler.TitleFor(status),
                 Content = new Dictionary<string, OpenApiMediaType> { ["application/problem+json"] = new() { Schema = problem } },
             });
 
@@ -85,16 +96,16 @@ internal sealed partial class OpenApiOperations : IOperationFilter
                 response.Headers["Location"] = Described("The address of what was created.", JsonSchemaType.String);
             if (status == "429")
                 response.Headers["Retry-After"] = Described("Seconds to wait before the token's budget allows another request.", JsonSchemaType.Integer);
-            if (post && status == "409")
+            if (keyed && status == "409")
                 response.Headers["Retry-After"] = Described("Sent when another request with the same Idempotency-Key is still running: seconds to wait.", JsonSchemaType.Integer);
-            if (post && status.StartsWith('2'))
+            if (keyed && status.StartsWith('2'))
                 response.Headers["Idempotency-Replayed"] = Described("\"true\" when this is the stored answer to an earlier request with the same Idempotency-Key.", JsonSchemaType.String);
             foreach (var header in metadata.OfType<EndpointDocs.ResponseHeader>().Where(h => h.Status.ToString(CultureInfo.InvariantCulture) == status))
                 response.Headers[header.Name] = Described(header.Description, JsonSchemaType.String);
         }
     }
 
-    private static IEnumerable<int> Statuses(ApiDescription api, bool post, IList<object> metadata)
+    private static IEnumerable<int> Statuses(ApiDescription api, bool keyed, bool forgeable, IList<object> metadata)
     {
         yield return 401;
         yield return 429;
@@ -108,14 +119,17 @@ internal sealed partial class OpenApiOperations : IOperationFilter
         // A query value that does not parse as its type (a uuid, a number, a date) is a bad request.
         if (parameters.Any(p => p.Source == BindingSource.Query && p.Type != typeof(string)))
             yield return 400;
-        if (post)
+        if (keyed)
         {
             yield return 409;
             yield return 422;
         }
-        if (metadata.OfType<IAuthorizeData>().Any(a => a.Policy == AccessPolicies.SystemAdmin))
+        if (forgeable || metadata.OfType<IAuthorizeData>().Any(a => a.Policy == AccessPolicies.SystemAdmin))
             yield return 403;
     }
+
+    private static OpenApiSecurityRequirement Requirement(string scheme, OpenApiDocument document) =>
+        new() { [new OpenApiSecuritySchemeReference(scheme, document)] = [] };
 
     private static IOpenApiSchema Words(string id, IReadOnlyList<string> words, SchemaRepository repository) =>
         repository.Schemas.ContainsKey(id)

@@ -2,12 +2,14 @@ using System.Reflection;
 using System.Text.Json.Nodes;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
+using TrialManager.Api.Features.Sessions;
 
 namespace TrialManager.Api.Infrastructure.Http;
 
 public static class OpenApiSetup
 {
     public const string BearerScheme = "bearer";
+    public const string SessionScheme = "session";
 
     private const string FeaturesNamespace = "TrialManager.Api.Features.";
 
@@ -47,6 +49,15 @@ public static class OpenApiSetup
                 Type = SecuritySchemeType.Http,
                 Scheme = BearerScheme,
                 Description = "An API token issued by POST /api/v1/users/{userId}/tokens.",
+            });
+            options.AddSecurityDefinition(SessionScheme, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.ApiKey,
+                In = ParameterLocation.Cookie,
+                Name = SessionCookieHandler.CookieName,
+                Description = "The web client's session: the HttpOnly cookie POST /api/v1/sessions sets in exchange for an API token, " +
+                    "counted on /api paths when no Authorization header is sent. A write (POST, PUT, PATCH, DELETE) made with it must " +
+                    $"send the sign-in's antiForgeryToken as {WebSessions.AntiForgeryHeader}, or it is refused with 403 and changes nothing.",
             });
             options.SupportNonNullableReferenceTypes();
             options.CustomSchemaIds(SchemaId);

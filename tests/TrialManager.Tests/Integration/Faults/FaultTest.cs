@@ -105,6 +105,7 @@ public abstract class FaultTest
             ["Exports__CleanupCron"] = ApiFactory.NeverCron,
             ["Exports__SweepCron"] = ApiFactory.NeverCron,
             ["Idempotency__CleanupCron"] = ApiFactory.NeverCron,
+            ["Sessions__CleanupCron"] = ApiFactory.NeverCron,
             ["Exports__Path"] = _exports,
             ["Jobs__SchedulePollSeconds"] = "1",
         };

@@ -55,6 +55,43 @@ public sealed class OpenApiAndHealthTests : IntegrationTest
     }
 
     [Test]
+    public async Task The_session_cookie_is_a_second_scheme_and_every_write_says_it_needs_the_anti_forgery_header()
+    {
+        var document = (await Api.Get("/swagger/v1/swagger.json")).Json!;
+        var session = document["components"]!["securitySchemes"]!["session"]!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(session["type"]!.GetValue<string>(), Is.EqualTo("apiKey"));
+            Assert.That(session["in"]!.GetValue<string>(), Is.EqualTo("cookie"));
+            Assert.That(session["name"]!.GetValue<string>(), Is.EqualTo("tm_session"));
+            Assert.That(session["description"]!.GetValue<string>(), Does.Contain("X-CSRF-Token"));
+        });
+        foreach (var (path, item) in document["paths"]!.AsObject())
+            foreach (var (method, operation) in item!.AsObject())
+            {
+                var security = operation!["security"]!.AsArray();
+                if (security.Count == 0)
+                    continue;
+                // Alternatives: either credential alone is enough.
+                Assert.That(security.Select(s => string.Join("+", s!.AsObject().Select(p => p.Key))), Is.EquivalentTo(new[] { "bearer", "session" }),
+                    $"{method} {path}");
+                var csrf = operation["parameters"]?.AsArray().SingleOrDefault(p => p!["name"]!.GetValue<string>() == "X-CSRF-Token");
+                if (method == "get")
+                {
+                    Assert.That(csrf, Is.Null, $"{method} {path}: a read needs no anti-forgery token");
+                    continue;
+                }
+                Assert.That(csrf, Is.Not.Null, $"{method} {path} documents X-CSRF-Token");
+                Assert.Multiple(() =>
+                {
+                    Assert.That(csrf!["in"]!.GetValue<string>(), Is.EqualTo("header"));
+                    Assert.That(csrf["required"]?.GetValue<bool>() ?? false, Is.False, "a bearer request needs none");
+                    Assert.That(operation["responses"]!.AsObject().Select(r => r.Key), Does.Contain("403"), $"{method} {path}: refused without it");
+                });
+            }
+    }
+
+    [Test]
     public async Task Enumerations_are_documented_as_the_words_the_api_uses()
     {
         var document = (await Api.Get("/swagger/v1/swagger.json")).Json!;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using static TrialManager.Tests.Integration.Outcomes.OutcomeFixture;
 using static TrialManager.Tests.Integration.TrialWorld;
 
@@ -18,11 +19,13 @@ public sealed class AssessmentTests : IntegrationTest
         _url = AssessmentPath(_world, _world.ParticipantA, "baseline", "QPR");
     }
 
-    private Task<ApiResponse> PutAsync(string url, object body, string? etag = null) =>
+    private Task<ApiResponse> PutAsync(string url, object body, string? etag = null, string? key = null) =>
         Api.Send(HttpMethod.Put, url, JsonContent.Create(body), _world.ResearcherA, r =>
         {
             if (etag is not null)
                 r.Headers.TryAddWithoutValidation("If-Match", etag);
+            if (key is not null)
+                r.Headers.Add("Idempotency-Key", key);
         });
 
     [Test]
@@ -83,6 +86,45 @@ public sealed class AssessmentTests : IntegrationTest
         Assert.That(stale.Code, Is.EqualTo(412));
         var audit = await Api.Get($"{_world.Path}/audit?entityType=assessment&action=update", _world.Monitor);
         Assert.That(audit["items"].AsArray().Single()!["reason"]!.GetValue<string>(), Is.EqualTo("transcription error"));
+    }
+
+    [Test]
+    public async Task A_retried_save_with_its_idempotency_key_gets_the_first_answer_and_its_etag_not_a_412()
+    {
+        var first = await PutAsync(_url, new { answers = All(_qpr, 2), status = "draft", assessedOn = "2011-06-10" }, key: "save-1");
+        var firstAgain = await PutAsync(_url, new { answers = All(_qpr, 2), status = "draft", assessedOn = "2011-06-10" }, key: "save-1");
+        Assert.That(first.Code, Is.EqualTo(201), first.ToString());
+        Assert.That(firstAgain.Code, Is.EqualTo(201), "a replayed creation, not 428 for an assessment that now exists: " + firstAgain);
+        var edit = new { answers = All(_qpr, 3), status = "complete", assessedOn = "2011-06-10" };
+        // The answer is lost on the way back; the client retries exactly what it sent, with the ETag it had.
+        var saved = await PutAsync(_url, edit, first.Headers.ETag!.Tag, "save-2");
+        var retried = await PutAsync(_url, edit, first.Headers.ETag!.Tag, "save-2");
+        Assert.Multiple(() =>
+        {
+            Assert.That(saved.Code, Is.EqualTo(200), saved.ToString());
+            Assert.That(retried.Code, Is.EqualTo(200), retried.ToString());
+            Assert.That(retried.Headers.GetValues("Idempotency-Replayed"), Is.EqualTo(new[] { "true" }));
+            Assert.That(JsonNode.DeepEquals(retried.Json, saved.Json), Is.True, $"the same body: {saved.Body} / {retried.Body}");
+            Assert.That(retried.Headers.ETag?.Tag, Is.EqualTo("\"2\""));
+            Assert.That(retried.Headers.ETag?.Tag, Is.EqualTo(saved.Headers.ETag?.Tag), "the replay carries the ETag of the answer it repeats");
+            Assert.That(firstAgain.Headers.ETag?.Tag, Is.EqualTo("\"1\""));
+            Assert.That(firstAgain.Headers.Location, Is.EqualTo(first.Headers.Location));
+        });
+        Assert.That(await Db.ScalarAsync<int>("SELECT revision FROM assessments"), Is.EqualTo(2), "saved once per key");
+        Assert.That(await Db.ScalarAsync<long>("SELECT count(*) FROM audit_events WHERE entity_type = 'assessment' AND action = 'update'"),
+            Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task The_same_idempotency_key_with_another_if_match_is_another_request()
+    {
+        var first = await PutAsync(_url, new { answers = All(_qpr, 2), status = "draft", assessedOn = "2011-06-10" });
+        var edit = new { answers = All(_qpr, 3), status = "draft", assessedOn = "2011-06-10" };
+        await Expect(HttpStatusCode.OK, PutAsync(_url, edit, first.Headers.ETag!.Tag, "save-3"));
+        var other = await PutAsync(_url, edit, "\"2\"", "save-3");
+        Assert.That(other.Code, Is.EqualTo(422), other.ToString());
+        Assert.That(other["violations"].AsArray().Select(v => $"{v!["field"]}/{v["rule"]}"), Is.EqualTo(new[] { "Idempotency-Key/same-request" }));
+        Assert.That(await Db.ScalarAsync<int>("SELECT revision FROM assessments"), Is.EqualTo(2));
     }
 
     [Test]

@@ -149,4 +149,29 @@ public sealed class ParticipantTests : IntegrationTest
         });
         Assert.That((await Api.Get($"{world.Path}/participants?status=gone", world.Monitor)).Code, Is.EqualTo(422));
     }
+
+    [Test]
+    public async Task A_participant_is_found_by_external_id_within_the_callers_sites()
+    {
+        var world = await NewTrialAsync();
+        var path = $"{world.Path}/participants";
+        // Near misses that a prefix, case-insensitive or pattern match would also find.
+        foreach (var externalId in new[] { "REF-0042", "REF-00421", "ref-0042", "REF_0042" })
+            await Expect(HttpStatusCode.Created, Api.Post(path,
+                new { externalId, clusterId = world.ClusterA, kind = "patient", consentDate = "2011-06-01", baselineDate = "2011-06-08" }, world.ResearcherA));
+        var atB = await Expect(HttpStatusCode.Created, Api.Post(path,
+            new { externalId = "REF-0099", clusterId = world.ClusterB, kind = "patient", consentDate = "2011-06-01", baselineDate = "2011-06-08" }, world.ResearcherB));
+
+        var found = await Expect(HttpStatusCode.OK, Api.Get($"{path}?externalId=REF-0042", world.ResearcherA));
+        var otherSite = await Expect(HttpStatusCode.OK, Api.Get($"{path}?externalId=REF-0099", world.ResearcherA));
+        var unknown = await Expect(HttpStatusCode.OK, Api.Get($"{path}?externalId=REF-7777", world.ResearcherA));
+        var monitor = await Expect(HttpStatusCode.OK, Api.Get($"{path}?externalId=REF-0099", world.Monitor));
+        Assert.Multiple(() =>
+        {
+            Assert.That(found["items"].AsArray().Select(p => p!["externalId"]!.GetValue<string>()), Is.EqualTo(new[] { "REF-0042" }));
+            Assert.That(otherSite["items"].AsArray(), Is.Empty, "another site's participant is not found by a researcher of site A");
+            Assert.That(unknown["items"].AsArray(), Is.Empty);
+            Assert.That(monitor["items"].AsArray().Select(p => p!["id"]!.GetValue<Guid>()), Is.EqualTo(new[] { atB.Id }), "a role of every site finds it");
+        });
+    }
 }

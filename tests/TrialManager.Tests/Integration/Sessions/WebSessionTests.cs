@@ -5,7 +5,7 @@ namespace TrialManager.Tests.Integration.Sessions;
 
 /// <summary>
 /// The web client's sign-in: an API token exchanged for a session cookie that acts as that token, whose writes need
-/// the anti-forgery header, and which ends on sign-out, on its token's revocation and when idle or too old.
+/// the anti-forgery header, and which ends on sign-out, on its token's revocation and when idle or too old (and is then deleted).
 /// </summary>
 public sealed class WebSessionTests : IntegrationTest
 {
@@ -188,6 +188,37 @@ public sealed class WebSessionTests : IntegrationTest
                 System.Text.Encoding.UTF8.GetBytes(used.Cookie)), Is.True, "use moves the idle limit on");
             Assert.That((await WithCookie(HttpMethod.Get, "/me", idle)).Code, Is.EqualTo(401));
             Assert.That((await WithCookie(HttpMethod.Get, "/me", old)).Code, Is.EqualTo(401));
+        });
+    }
+
+    [Test]
+    public async Task Ended_sessions_are_deleted_by_their_own_job_and_live_ones_kept()
+    {
+        var (_, token) = await NewUserAsync(Api, "sessions");
+        var live = await SignInAsync(token);
+        var used = await SignInAsync(token);
+        var idle = await SignInAsync(token);
+        var old = await SignInAsync(token);
+        var signedOut = await SignInAsync(token);
+        await Expect(HttpStatusCode.NoContent, WithCookie(HttpMethod.Delete, "/sessions/current", signedOut, antiForgery: signedOut.AntiForgery));
+        // Moved back in the database, as the tests move time elsewhere: within the idle limit, beyond it, beyond the absolute one.
+        async Task MoveAsync(Session session, string set) => await Db.ScalarAsync<int>(
+            $"UPDATE web_sessions SET {set} WHERE secret_hash = sha256($1::bytea)", System.Text.Encoding.UTF8.GetBytes(session.Cookie));
+        await MoveAsync(used, "last_seen_at = now() - interval '29 minutes'");
+        await MoveAsync(idle, "last_seen_at = now() - interval '31 minutes'");
+        await MoveAsync(old, "expires_at = now() - interval '1 second'");
+
+        await Expect(HttpStatusCode.Accepted, Api.Post("/jobs/session-cleanup/trigger", new { }, Admin));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await Db.ScalarAsync<long>("SELECT count(*) FROM web_sessions") != 2 && DateTime.UtcNow < deadline)
+            await Task.Delay(100);
+
+        Assert.That(await Db.ScalarAsync<long>("SELECT count(*) FROM web_sessions"), Is.EqualTo(2), "the idle, the expired and the signed-out one deleted");
+        await Assert.MultipleAsync(async () =>
+        {
+            Assert.That((await WithCookie(HttpMethod.Get, "/me", live)).Code, Is.EqualTo(200));
+            Assert.That((await WithCookie(HttpMethod.Get, "/me", used)).Code, Is.EqualTo(200), "idle for less than Sessions:IdleMinutes");
+            Assert.That((await WithCookie(HttpMethod.Get, "/me", idle)).Code, Is.EqualTo(401));
         });
     }
 
