@@ -60,7 +60,9 @@ public sealed partial class ResearcherJourneyTests(Tablet tablet) : BrowserTest(
 
         // Complete asks for the required item still empty, on the item.
         await qpr.GetByRole(AriaRole.Button, new() { Name = "Complete", Exact = true }).ClickAsync();
-        await Expect(qpr.GetByText("Required: choose an answer or a missing-data code.")).ToBeVisibleAsync();
+        await Expect(Item(qpr, qprItems.Count).GetByText("Required: choose an answer or a missing-data code.")).ToBeVisibleAsync();
+        await Expect(Item(qpr, qprItems.Count).GetByRole(AriaRole.Group)).ToHaveAccessibleDescriptionAsync("Required: choose an answer or a missing-data code.");
+        await Expect(qpr.GetByRole(AriaRole.Link, new() { Name = $"QPR item {qprItems.Count}" })).ToBeVisibleAsync();
         await Expect(qpr.GetByText("Not saved: 1 problem needs attention.")).ToBeVisibleAsync();
         await CheckPageAsync(page, $"{shot}-6-visit-required-item");
         await Item(qpr, qprItems.Count).GetByRole(AriaRole.Radio).First.FocusAsync();
