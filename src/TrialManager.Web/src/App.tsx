@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { onSignedOut } from './api/http';
-import { forgetSession, loadMe, restoreSession, signOut, type Session } from './api/session';
+import { endSession, loadMe, restoreSession, signOut, type Session } from './api/session';
 import type { Me, Trial } from './api/types';
 import { PageHeading, Show } from './components/common';
 import { useLoad } from './hooks';
@@ -23,10 +23,8 @@ export function App() {
   useEffect(
     () =>
       onSignedOut(() => {
-        setSession((current) => {
-          forgetSession(current);
-          return null;
-        });
+        endSession();
+        setSession(null);
         setEnded(true);
       }),
     [],

@@ -97,7 +97,8 @@ export async function send<T>(method: string, path: string, options: SendOptions
       continue;
     }
     const problem = await readProblem(response);
-    if (response.status === 401) signedOut();
+    // A refused sign-in is a wrong token, not the end of a session.
+    if (response.status === 401 && path !== '/sessions') signedOut();
     throw new ApiError(response.status, problem);
   }
 }

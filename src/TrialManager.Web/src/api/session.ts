@@ -41,12 +41,13 @@ export async function signOut(session: Session): Promise<void> {
   } catch {
     // Offline or already ended: the cookie's session ends by itself at its idle limit.
   } finally {
-    forgetSession(session);
+    new DraftStore(localStorage, session.userId).clear();
+    endSession();
   }
 }
 
-export function forgetSession(session: Session | null) {
-  if (session) new DraftStore(localStorage, session.userId).clear();
+/** The session ended without the user signing out (idle, expired, revoked): their unsaved answers stay for their return. */
+export function endSession() {
   sessionStorage.removeItem(storageKey);
   useAntiForgeryToken(null);
 }
