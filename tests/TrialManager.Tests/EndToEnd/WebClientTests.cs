@@ -46,6 +46,22 @@ public sealed class WebClientTests(Tablet tablet) : BrowserTest(tablet)
     }
 
     [Test]
+    public void The_client_s_javascript_stays_under_200_KB_compressed()
+    {
+        var assets = Path.Combine(Path.GetDirectoryName(BuiltPage)!, "assets");
+        long compressed = 0;
+        foreach (var script in Directory.GetFiles(assets, "*.js"))
+        {
+            using var sink = new MemoryStream();
+            using (var gzip = new System.IO.Compression.GZipStream(sink, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+                gzip.Write(File.ReadAllBytes(script));
+            compressed += sink.Length;
+        }
+        TestContext.Out.WriteLine($"client JavaScript: {compressed / 1024.0:F1} KB gzip");
+        Assert.That(compressed, Is.GreaterThan(0).And.LessThan(200 * 1024));
+    }
+
+    [Test]
     public async Task Signing_in_with_an_api_token_lists_the_users_trials()
     {
         var world = await TrialWorld.CreateAsync(Api, "REFOCUS");

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { get, query } from '../api/http';
 import { all } from '../api/pages';
-import type { FollowUpState, Page, Participant, Reminder } from '../api/types';
+import type { FollowUpState, Page, Participant, Reminder, Timepoint } from '../api/types';
 import { describeError, PageHeading, Show } from '../components/common';
 import { useLoad } from '../hooks';
 import { formatDate } from '../logic/windows';
@@ -75,7 +75,11 @@ function FindParticipant({ trialId }: { trialId: string }) {
 }
 
 function Worklist({ trialId }: { trialId: string }) {
-  const reminders = useLoad((signal) => all<Reminder>(`/trials/${trialId}/reminders`, signal), [trialId]);
+  const reminders = useLoad(async (signal) => {
+    const [rows, timepoints] = await Promise.all([all<Reminder>(`/trials/${trialId}/reminders`, signal), get<Page<Timepoint>>(`/trials/${trialId}/timepoints`, signal)]);
+    const labels = new Map(timepoints.items.map((t) => [t.code, t.label || t.code]));
+    return rows.map((row) => ({ ...row, visit: labels.get(row.timepointCode) ?? row.timepointCode }));
+  }, [trialId]);
   return (
     <section aria-labelledby="worklist-title">
       <h2 id="worklist-title">Follow-up worklist</h2>
@@ -92,7 +96,7 @@ function Worklist({ trialId }: { trialId: string }) {
   );
 }
 
-function WorklistSection(props: { trialId: string; state: FollowUpState; title: string; hint: string; rows: Reminder[] }) {
+function WorklistSection(props: { trialId: string; state: FollowUpState; title: string; hint: string; rows: (Reminder & { visit: string })[] }) {
   const id = `worklist-${props.state}`;
   return (
     <div class="worklist-section">
@@ -115,7 +119,7 @@ function WorklistSection(props: { trialId: string; state: FollowUpState; title: 
               <td>
                 <a href={href.visit(props.trialId, row.participantId, row.timepointCode)}>{row.externalId}</a>
               </td>
-              <td>{row.timepointCode}</td>
+              <td>{row.visit}</td>
               <td>
                 {row.siteCode} · {row.clusterCode}
               </td>
