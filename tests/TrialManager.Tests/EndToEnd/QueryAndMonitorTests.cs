@@ -79,10 +79,4 @@ public sealed class QueryAndMonitorTests() : BrowserTest(Tablet.Landscape)
         await Expect(monitor.GetByRole(AriaRole.Listitem).First).ToBeVisibleAsync();
         await CheckPageAsync(monitor, "monitor-3-audit-history");
     }
-
-    private static async Task CheckPageAsync(IPage page, string name)
-    {
-        await ScreenshotAsync(page, name);
-        await AssertAccessibleAsync(page, name);
-    }
 }

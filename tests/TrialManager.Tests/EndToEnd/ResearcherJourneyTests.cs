@@ -121,10 +121,4 @@ public sealed partial class ResearcherJourneyTests(Tablet tablet) : BrowserTest(
     private async Task<List<JsonNode>> Assessments(TrialWorld world, Guid participantId) =>
         (await Expect(HttpStatusCode.OK, Api.Get($"{world.Path}/participants/{participantId}/assessments", world.ResearcherA)))["items"]
             .AsArray().Select(a => a!).ToList();
-
-    private static async Task CheckPageAsync(IPage page, string name)
-    {
-        await ScreenshotAsync(page, name);
-        await AssertAccessibleAsync(page, name);
-    }
 }

@@ -14,4 +14,11 @@ public abstract partial class BrowserTest
             !statuses.Any(status => Regex.IsMatch(error, $@"status of {status}\b"))).ToList();
         Assert.That(unexpected, Is.Empty, "console errors other than the refusals the test provoked");
     }
+
+    /// <summary>A page of a journey: its screenshot kept, and checked with axe.</summary>
+    protected static async Task CheckPageAsync(Microsoft.Playwright.IPage page, string name)
+    {
+        await ScreenshotAsync(page, name);
+        await AssertAccessibleAsync(page, name);
+    }
 }
