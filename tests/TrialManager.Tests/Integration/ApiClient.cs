@@ -19,7 +19,7 @@ public sealed record ApiResponse(HttpStatusCode Status, string Body, JsonNode? J
     public override string ToString() => $"{Code} {Body[..Math.Min(Body.Length, 600)]}";
 }
 
-/// <summary>Talks to the running API over HTTP. Paths starting with /api, /health or /swagger are used as they are;
+/// <summary>Talks to the running API over HTTP. Paths starting with /api, /health, /swagger, /hangfire or /app/ are used as they are;
 /// other paths are under /api/v1.</summary>
 public sealed class ApiClient(HttpClient http)
 {
@@ -55,7 +55,8 @@ public sealed class ApiClient(HttpClient http)
 
     private static string Url(string path) =>
         path.StartsWith("/api", StringComparison.Ordinal) || path.StartsWith("/health", StringComparison.Ordinal) ||
-        path.StartsWith("/swagger", StringComparison.Ordinal) || path.StartsWith("/hangfire", StringComparison.Ordinal)
+        path.StartsWith("/swagger", StringComparison.Ordinal) || path.StartsWith("/hangfire", StringComparison.Ordinal) ||
+        path.StartsWith("/app/", StringComparison.Ordinal)
             ? path
             : "/api/v1" + path;
 }

@@ -83,6 +83,7 @@ public static class AccessMatrix
 
     public static readonly MatrixRow[] Rows =
     [
+        new("GET /app", _ => new MatrixRequest(Get, "/app/"), Public(200)),
         new("GET /health/live", _ => new MatrixRequest(Get, "/health/live"), Public(200)),
         new("GET /health/ready", _ => new MatrixRequest(Get, "/health/ready"), Public(200)),
         new("HEAD /health/live", _ => new MatrixRequest(HttpMethod.Head, "/health/live"), Public(200)),

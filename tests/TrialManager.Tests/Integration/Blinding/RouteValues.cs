@@ -59,6 +59,7 @@ public sealed class RouteValues
             ["siteId"] = sites,
             ["clusterId"] = clusters,
             ["participantId"] = participants,
+            ["externalId"] = await Column("SELECT external_id FROM participants WHERE trial_id = $1"),
             ["assessmentId"] = assessments,
             ["primaryInstrument"] = instruments,
             ["version"] = await Column("SELECT version::text FROM instruments WHERE trial_id = $1"),
