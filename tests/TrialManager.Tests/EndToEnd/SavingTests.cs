@@ -77,6 +77,33 @@ public sealed class SavingTests() : BrowserTest(Tablet.Landscape)
     }
 
     [Test]
+    public async Task A_draft_goes_to_the_server_quietly_once_the_user_pauses_and_the_focus_stays_where_it_was()
+    {
+        await Page.Clock.InstallAsync();
+        await SignInAsync(Page, _world.ResearcherA);
+        await Page.GotoAsync(Visit());
+        var qpr = Page.GetByRole(AriaRole.Region, new() { Name = QprTitle });
+        await ResearcherJourneyTests.Item(qpr, 1).GetByRole(AriaRole.Radio, new() { Name = "1", Exact = true }).CheckAsync();
+        await Page.Clock.RunForAsync(15_000);
+        await ResearcherJourneyTests.Item(qpr, 2).GetByRole(AriaRole.Radio, new() { Name = "2", Exact = true }).CheckAsync();
+        await Page.Clock.RunForAsync(15_000);
+        Assert.That(await QprAsync(), Is.Null, "each change restarts the pause");
+
+        await Page.Clock.RunForAsync(10_000);
+        await Expect(qpr.GetByRole(AriaRole.Status).Filter(new() { HasText = "Draft saved at" })).ToBeVisibleAsync();
+        var draft = (await QprAsync())!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(draft["status"]!.GetValue<string>(), Is.EqualTo("draft"));
+            Assert.That(draft["answers"]![_qpr[1]]!.GetValue<double>(), Is.EqualTo(2));
+        });
+        await Expect(ResearcherJourneyTests.Item(qpr, 2).GetByRole(AriaRole.Radio, new() { Name = "2", Exact = true })).ToBeFocusedAsync();
+
+        await Page.Clock.RunForAsync(120_000);
+        Assert.That((await QprAsync())!["revision"]!.GetValue<int>(), Is.EqualTo(1), "nothing new, nothing saved");
+    }
+
+    [Test]
     public async Task Answers_survive_a_reload_and_a_dropped_connection_and_a_double_click_saves_once()
     {
         var saves = new ConcurrentQueue<(string Key, string IfMatch)>();

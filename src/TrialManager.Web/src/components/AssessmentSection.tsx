@@ -1,9 +1,9 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ApiError, post, send } from '../api/http';
+import { ApiError, OfflineError, post, send } from '../api/http';
 import { all } from '../api/pages';
 import { loadInstrument } from '../api/outcomes';
 import type { Answer, Answers, Assessment, Instrument, Participant, Query, Timepoint } from '../api/types';
-import { isAnswered, localProblem, placeViolations, progressOf, type PlacedViolations } from '../logic/answers';
+import { controlOf, isAnswered, localProblem, placeViolations, progressOf, type PlacedViolations } from '../logic/answers';
 import { DraftStore, type SaveRequest } from '../logic/drafts';
 import { newIdempotencyKey } from '../logic/retry';
 import { AssessmentSaver } from '../logic/saver';
@@ -16,6 +16,9 @@ import { ConflictPanel } from './ConflictPanel';
 import { ItemControl } from './ItemControl';
 import { QueryThread, RaiseQuery } from './QueryThread';
 import { ReasonDialog } from './ReasonDialog';
+
+/** How long after the last change a draft is saved to the server without asking. */
+export const autosaveAfterMs = 20_000;
 
 interface Props {
   context: TrialContext;
@@ -54,7 +57,11 @@ function AssessmentForm({ context, participant, timepoint, instrumentCode, initi
   const [reason, setReason] = useState<string | null>(null);
   const [asking, setAsking] = useState(false);
   const [queries, setQueries] = useState<Query[]>([]);
+  // Answers typed since the server last had them (restored ones included).
+  const [dirty, setDirty] = useState(restored !== null);
   const summary = useRef<HTMLDivElement>(null);
+  const latest = useRef({ answers, assessedOn });
+  latest.current = { answers, assessedOn };
 
   const finished = server !== null && server.status !== 'draft';
   const locked = server?.status === 'locked';
@@ -102,6 +109,7 @@ function AssessmentForm({ context, participant, timepoint, instrumentCode, initi
     const next = { ...answers, [code]: value };
     setAnswers(next);
     keepLocally(next);
+    setDirty(true);
     setMessage(null);
     if (violations.byItem[code]) {
       const byItem = { ...violations.byItem };
@@ -110,7 +118,11 @@ function AssessmentForm({ context, participant, timepoint, instrumentCode, initi
     }
   }
 
-  async function save(status: 'draft' | 'complete', withReason = reason) {
+  /**
+   * Saves what is on screen. A quiet save (the draft autosave) says nothing unless it saved, never moves the focus
+   * and is skipped while an answer fails its local check; what is typed while a save runs is kept, not replaced.
+   */
+  async function save(status: 'draft' | 'complete', withReason = reason, quiet = false) {
     const local: Record<string, string[]> = {};
     for (const item of instrument.items) {
       const problem = localProblem(item, answers[item.code] ?? null, instrument);
@@ -118,21 +130,30 @@ function AssessmentForm({ context, participant, timepoint, instrumentCode, initi
     }
     if (status === 'complete' && !finished)
       for (const item of progress.requiredEmpty) (local[item.code] ??= []).push('Required: choose an answer or a missing-data code.');
-    if (Object.keys(local).length > 0) return showViolations({ byItem: local, general: [] });
+    if (Object.keys(local).length > 0) return quiet ? undefined : showViolations({ byItem: local, general: [] });
 
+    const sent = { answers, assessedOn };
     const body: SaveRequest = { answers: Object.fromEntries(instrument.items.filter((i) => i.code in answers).map((i) => [i.code, answers[i.code]])), status, assessedOn };
     if (finished) body.reason = withReason ?? undefined;
     setBusy(true);
-    setMessage(null);
+    if (!quiet) setMessage(null);
     try {
       const { assessment, eTag } = await saver.save(body, baseETag);
-      drafts.remove(participant.id, timepoint.code, instrumentCode);
       setServer(assessment);
-      setAnswers(assessment.answers);
       setBaseETag(eTag);
       setReason(null);
       setRestoredNote(null);
       setViolations({ byItem: {}, general: [] });
+      const unchanged = latest.current.answers === sent.answers && latest.current.assessedOn === sent.assessedOn;
+      if (unchanged) {
+        drafts.remove(participant.id, timepoint.code, instrumentCode);
+        setAnswers(assessment.answers);
+        setDirty(false);
+      } else {
+        // Typed during the save: still to save, now over the version this save made.
+        const draft = drafts.load(participant.id, timepoint.code, instrumentCode);
+        if (draft) drafts.save(participant.id, timepoint.code, instrumentCode, { ...draft, baseETag: eTag });
+      }
       setMessage({ kind: 'saved', text: assessment.status === 'draft' ? `Draft saved at ${formatDateTime(assessment.updatedAt)}.` : `Saved as ${assessment.status} at ${formatDateTime(assessment.updatedAt)}.` });
     } catch (error) {
       if (error instanceof ApiError && error.status === 412) {
@@ -141,12 +162,22 @@ function AssessmentForm({ context, participant, timepoint, instrumentCode, initi
         if (theirs) setConflict(theirs);
         else setMessage({ kind: 'error', text: describeError(error) });
       } else if (error instanceof ApiError && error.violations.length > 0) {
-        showViolations(placeViolations(instrument, error.violations));
+        if (quiet) setViolations(placeViolations(instrument, error.violations));
+        else showViolations(placeViolations(instrument, error.violations));
+      } else if (quiet && error instanceof OfflineError) {
+        setMessage({ kind: 'saved', text: 'Kept on this device; it goes to the server when the connection returns.' });
       } else setMessage({ kind: 'error', text: describeError(error) });
     } finally {
       setBusy(false);
     }
   }
+
+  // Drafts go to the server quietly once the user pauses; a finished assessment is only changed on purpose.
+  useEffect(() => {
+    if (!dirty || !editing || finished || busy || conflict) return;
+    const timer = setTimeout(() => save('draft', null, true), autosaveAfterMs);
+    return () => clearTimeout(timer);
+  }, [answers, assessedOn, dirty, editing, finished, busy, conflict]);
 
   function showViolations(placed: PlacedViolations) {
     setViolations(placed);
@@ -160,6 +191,7 @@ function AssessmentForm({ context, participant, timepoint, instrumentCode, initi
     setAnswers(chosen);
     setBaseETag(theirs.eTag);
     setConflict(null);
+    setDirty(true);
     drafts.save(participant.id, timepoint.code, instrumentCode, { answers: chosen, assessedOn, baseETag: theirs.eTag, savedAt: new Date().toISOString(), pending: null });
     setMessage({ kind: 'error', text: 'Not saved yet: check the answers and save again.' });
     requestAnimationFrame(() => summary.current?.focus());
@@ -238,12 +270,15 @@ function AssessmentForm({ context, participant, timepoint, instrumentCode, initi
           onInput={(e) => {
             setAssessedOn(e.currentTarget.value);
             keepLocally(answers, e.currentTarget.value);
+            setDirty(true);
           }}
         />
       </div>
       <ol class="items">
         {instrument.items.map((item, index) => {
-          const errors = violations.byItem[item.code] ?? [];
+          // A typed value is checked as it is typed (a soft check: the server's answer is the truth).
+          const typedProblem = controlOf(item) === 'number' ? localProblem(item, answers[item.code] ?? null, instrument) : null;
+          const errors = violations.byItem[item.code] ?? (typedProblem ? [typedProblem] : []);
           const errorId = `error-${instrumentCode}-${item.code}`;
           return (
             <li key={item.code} id={`row-${instrumentCode}-${item.code}`} class={`item${isAnswered(answers[item.code]) ? ' answered' : ''}`}>
@@ -291,6 +326,7 @@ function AssessmentForm({ context, participant, timepoint, instrumentCode, initi
               onClick={() => {
                 setReason(null);
                 setAnswers(server!.answers);
+                setDirty(false);
                 drafts.remove(participant.id, timepoint.code, instrumentCode);
               }}
             >
