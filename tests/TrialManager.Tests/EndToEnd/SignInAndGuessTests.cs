@@ -38,6 +38,18 @@ public sealed class SignInAndGuessTests() : BrowserTest(Tablet.Landscape)
         await Page.GotoAsync($"/app/#/trials/{world.TrialId}/participants/{world.ParticipantA}/visits/baseline");
         await Expect(ResearcherJourneyTests.Item(qpr, 1).GetByRole(AriaRole.Radio, new() { Name = "2", Exact = true })).ToBeCheckedAsync();
         await Expect(qpr.GetByText("were restored from this device", new() { Exact = false })).ToBeVisibleAsync();
+
+        // Signing out ends the session on the server and leaves nothing of it on the (shared) tablet.
+        var session = (await Page.Context.CookiesAsync()).Single(c => c.Name == "tm_session").Value;
+        Assert.That((await Api.Send(HttpMethod.Get, "/me", null, null, r => r.Headers.Add("Cookie", $"tm_session={session}"))).Code, Is.EqualTo(200));
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Sign in to TrialManager" })).ToBeVisibleAsync();
+        Assert.That(await Page.EvaluateAsync<int>("() => localStorage.length + sessionStorage.length"), Is.Zero);
+        var cookies = await Page.Context.CookiesAsync();
+        var cookie = cookies.SingleOrDefault(c => c.Name == "tm_session");
+        Assert.That(cookie is null || cookie.Value.Length == 0, Is.True, "the browser drops the cookie");
+        Assert.That((await Api.Send(HttpMethod.Get, "/me", null, null, r => r.Headers.Add("Cookie", $"tm_session={session}"))).Code, Is.EqualTo(401),
+            "the server no longer knows the session");
     }
 
     [Test]
