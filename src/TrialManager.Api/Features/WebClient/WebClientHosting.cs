@@ -2,8 +2,8 @@ namespace TrialManager.Api.Features.WebClient;
 
 /// <summary>
 /// The web client (built from src/TrialManager.Web into wwwroot/app) under `/app`: its assets as static asset
-/// endpoints (fingerprinted, precompressed, cached for good), its page at `/app/` (never cached, so a new build is
-/// picked up at once). Every answer under `/app` has a strict Content-Security-Policy: only this origin's scripts,
+/// endpoints (precompressed, with ETags; named by their content's hash, so cached for good), its page at `/app/`
+/// (revalidated on every load, so a new build is picked up at once). Every answer under `/app` has a strict Content-Security-Policy: only this origin's scripts,
 /// styles and API, no inline script, never framed; no MIME sniffing and no Referer to other sites (an address may name
 /// a participant).
 /// </summary>
@@ -25,6 +25,15 @@ public static class WebClientHosting
                 headers.ContentSecurityPolicy = ContentSecurityPolicy;
                 headers.XContentTypeOptions = "nosniff";
                 headers["Referrer-Policy"] = "no-referrer";
+                // The client's build names each asset by a hash of its content, so an asset never changes under its
+                // name: a tablet keeps it for good instead of asking again on every load.
+                if (context.Request.Path.StartsWithSegments($"{Path}/assets"))
+                    context.Response.OnStarting(() =>
+                    {
+                        if (context.Response.StatusCode is StatusCodes.Status200OK or StatusCodes.Status304NotModified)
+                            context.Response.Headers.CacheControl = "public, max-age=31536000, immutable";
+                        return Task.CompletedTask;
+                    });
                 return next(context);
             }));
         app.MapStaticAssets().AllowAnonymous().ExcludeFromDescription();

@@ -254,6 +254,8 @@ public sealed class WebSessionTests : IntegrationTest
             Assert.That(asset.Content.Headers.ContentEncoding, Is.EqualTo(new[] { "gzip" }));
             Assert.That(asset.Headers.Contains("Content-Security-Policy"), Is.True);
             Assert.That(asset.Headers.ETag, Is.Not.Null);
+            Assert.That(asset.Headers.CacheControl?.ToString(), Is.EqualTo("public, max-age=31536000, immutable"), "named by its content's hash");
+            Assert.That(page.Headers.CacheControl?.NoCache, Is.True, "the page names the current build's assets");
         });
     }
 }
