@@ -174,4 +174,18 @@ public sealed class ParticipantTests : IntegrationTest
             Assert.That(monitor["items"].AsArray().Select(p => p!["id"]!.GetValue<Guid>()), Is.EqualTo(new[] { atB.Id }), "a role of every site finds it");
         });
     }
+
+    [Test]
+    public async Task A_search_by_external_id_refuses_control_characters_and_finds_nothing_for_an_over_long_one()
+    {
+        var world = await NewTrialAsync();
+        var path = $"{world.Path}/participants";
+        var nul = await Api.Get($"{path}?externalId=REF%00", world.ResearcherA);
+        Assert.That(nul.Code, Is.EqualTo(400), nul.ToString());
+        Assert.That(nul["violations"][0]!["field"]!.GetValue<string>(), Is.EqualTo("externalId"));
+        var longer = await Api.Get($"{path}?externalId={new string('x', 4000)}", world.ResearcherA);
+        Assert.That(longer.Code, Is.EqualTo(200), longer.ToString());
+        Assert.That(longer["items"].AsArray(), Is.Empty);
+        Assert.That((await Api.Get($"{path}?externalId=", world.ResearcherA))["items"].AsArray(), Is.Not.Empty, "an empty value is no filter");
+    }
 }
