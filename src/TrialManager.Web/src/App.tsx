@@ -85,7 +85,7 @@ function TrialShell({ route, me }: { route: Exclude<Route, { page: 'trials' } | 
   return (
     <Show loaded={trial}>
       {(value) => {
-        const context: TrialContext = { me, trial: value, role: membership.role, siteIds: membership.siteIds };
+        const context: TrialContext = { me, trial: value, role: membership.role };
         return (
           <>
             <nav aria-label="Breadcrumb" class="crumbs">

@@ -5,5 +5,4 @@ export interface TrialContext {
   me: Me;
   trial: Trial;
   role: TrialRole;
-  siteIds: string[];
 }

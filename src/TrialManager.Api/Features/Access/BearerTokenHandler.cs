@@ -1,6 +1,5 @@
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
@@ -17,7 +16,7 @@ internal sealed class BearerTokenHandler(
     UrlEncoder encoder,
     TokenVerifier tokens,
     IProblemDetailsService problems)
-    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    : ProblemAuthenticationHandler(options, logger, encoder, problems)
 {
     public const string SchemeName = "Bearer";
 
@@ -35,23 +34,11 @@ internal sealed class BearerTokenHandler(
             : AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
 
+    protected override string ChallengeDetail => "A valid bearer token is required (Authorization: Bearer <token>).";
+
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";
-        return WriteProblem(StatusCodes.Status401Unauthorized, "A valid bearer token is required (Authorization: Bearer <token>).");
+        return base.HandleChallengeAsync(properties);
     }
-
-    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
-    {
-        Response.StatusCode = StatusCodes.Status403Forbidden;
-        return WriteProblem(StatusCodes.Status403Forbidden, "Your role does not allow this.");
-    }
-
-    private async Task WriteProblem(int status, string detail) =>
-        await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = Context,
-            ProblemDetails = new ProblemDetails { Status = status, Title = ProblemExceptionHandler.TitleFor(status), Detail = detail },
-        });
 }

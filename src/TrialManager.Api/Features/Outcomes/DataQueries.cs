@@ -8,6 +8,7 @@ using TrialManager.Api.Infrastructure.Errors;
 using TrialManager.Api.Infrastructure.Http;
 using TrialManager.Data;
 using TrialManager.Data.Outcomes;
+using TrialManager.Data.Participants;
 using TrialManager.Api.Infrastructure.Mediation;
 using TrialManager.Api.Infrastructure.Validation;
 
@@ -141,12 +142,13 @@ public static class DataQueries
         {
             var assessment = await VisibleAssessment(command.AssessmentId!.Value, "assessmentId", ct);
             var raised = await RaiseAsync(assessment, command.ItemCode, command.Question!, ct);
-            return QueryView.Of(raised, await PlaceOf(raised, ct));
+            var externalId = await db.Participants.Where(p => p.Id == assessment.ParticipantId).Select(p => p.ExternalId).SingleAsync(ct);
+            return QueryView.Of(raised, new QueryPlace(assessment.ParticipantId, externalId, assessment.TimepointCode, assessment.InstrumentCode));
         }
 
         public async ValueTask<QueryView> Handle(Answer command, CancellationToken ct)
         {
-            var query = await VisibleQuery(command.QueryId, ct);
+            var (query, place) = await VisibleQuery(command.QueryId, ct);
             if (query.Status == "closed")
                 throw ProblemException.Conflict("The query is closed.");
             if (command.Correction is { } correction)
@@ -155,31 +157,31 @@ public static class DataQueries
             query.Answer = command.Text;
             query.AnsweredBy = user.Id;
             query.AnsweredAt = clock.GetUtcNow();
-            return QueryView.Of(query, await PlaceOf(query, ct));
+            return QueryView.Of(query, place);
         }
 
         public async ValueTask<QueryView> Handle(Close command, CancellationToken ct)
         {
-            var query = await VisibleQuery(command.QueryId, ct);
+            var (query, place) = await VisibleQuery(command.QueryId, ct);
             if (query.Status == "closed")
                 throw ProblemException.Conflict("The query is already closed.");
             query.Status = "closed";
             query.CloseNote = command.Note;
             query.ClosedBy = user.Id;
             query.ClosedAt = clock.GetUtcNow();
-            return QueryView.Of(query, await PlaceOf(query, ct));
+            return QueryView.Of(query, place);
         }
 
         public async ValueTask<QueryView> Handle(Reopen command, CancellationToken ct)
         {
-            var query = await VisibleQuery(command.QueryId, ct);
+            var (query, place) = await VisibleQuery(command.QueryId, ct);
             if (query.Status == "open")
                 throw ProblemException.Conflict("The query is already open.");
             query.Status = "open";
             query.ClosedBy = null;
             query.ClosedAt = null;
             query.CloseNote = null;
-            return QueryView.Of(query, await PlaceOf(query, ct));
+            return QueryView.Of(query, place);
         }
 
         public async ValueTask<AssessmentView> Handle(Verify command, CancellationToken ct)
@@ -212,9 +214,7 @@ public static class DataQueries
             var participants = SiteScope.Participants(db, caller);
             if (query.SiteId is { } siteId)
                 participants = participants.Where(p => p.Cluster!.SiteId == siteId);
-            var visible = participants.Select(p => p.Id);
-            var queries = db.DataQueries.AsNoTracking().Where(q => q.TrialId == query.TrialId
-                && db.Assessments.Any(a => a.Id == q.AssessmentId && visible.Contains(a.ParticipantId)));
+            var queries = db.DataQueries.AsNoTracking().Where(q => q.TrialId == query.TrialId);
             if (query.Status is { Length: > 0 } status)
                 queries = queries.Where(q => q.Status == status);
             if (query.AssessmentId is { } assessmentId)
@@ -224,12 +224,7 @@ public static class DataQueries
                 var raisedBy = clock.GetUtcNow().AddDays(-days);
                 queries = queries.Where(q => q.RaisedAt <= raisedBy);
             }
-            var placed = await (from q in queries
-                    join a in db.Assessments on q.AssessmentId equals a.Id
-                    join p in db.Participants on a.ParticipantId equals p.Id
-                    orderby q.Id
-                    select new { Query = q, Place = new QueryPlace(a.ParticipantId, p.ExternalId, a.TimepointCode, a.InstrumentCode) })
-                .ToListAsync(ct);
+            var placed = await Placed(queries, participants).ToListAsync(ct);
             return new QueryList(placed.Select(row => QueryView.Of(row.Query, row.Place)).ToList());
         }
 
@@ -289,20 +284,24 @@ public static class DataQueries
                 ?? throw (field is null ? ProblemException.NotFound("assessment") : ProblemException.Invalid(field, "exists", "No such assessment in this trial."));
         }
 
-        private Task<QueryPlace> PlaceOf(DataQuery query, CancellationToken ct) =>
-            (from a in db.Assessments
-                join p in db.Participants on a.ParticipantId equals p.Id
-                where a.Id == query.AssessmentId
-                select new QueryPlace(a.ParticipantId, p.ExternalId, a.TimepointCode, a.InstrumentCode)).SingleAsync(ct);
+        /// <summary>
+        /// Queries on the assessments of the given participants, each with where its item is: the join that places a
+        /// query is also what keeps another site's query out of sight.
+        /// </summary>
+        private IQueryable<PlacedQuery> Placed(IQueryable<DataQuery> queries, IQueryable<Participant> participants) =>
+            from q in queries
+            join a in db.Assessments on q.AssessmentId equals a.Id
+            join p in participants on a.ParticipantId equals p.Id
+            orderby q.Id
+            select new PlacedQuery(q, new QueryPlace(a.ParticipantId, p.ExternalId, a.TimepointCode, a.InstrumentCode));
 
-        private async Task<DataQuery> VisibleQuery(Guid queryId, CancellationToken ct)
-        {
-            var visible = SiteScope.Participants(db, caller).Select(p => p.Id);
-            return await db.DataQueries.SingleOrDefaultAsync(q => q.TrialId == caller.TrialId && q.Id == queryId
-                    && db.Assessments.Any(a => a.Id == q.AssessmentId && visible.Contains(a.ParticipantId)), ct)
-                ?? throw ProblemException.NotFound("query");
-        }
+        private async Task<PlacedQuery> VisibleQuery(Guid queryId, CancellationToken ct) =>
+            await Placed(db.DataQueries.Where(q => q.TrialId == caller.TrialId && q.Id == queryId), SiteScope.Participants(db, caller))
+                .SingleOrDefaultAsync(ct)
+            ?? throw ProblemException.NotFound("query");
     }
+
+    private sealed record PlacedQuery(DataQuery Query, QueryPlace Place);
 
     public static void Map(RouteGroupBuilder trial)
     {

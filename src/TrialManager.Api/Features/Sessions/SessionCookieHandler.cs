@@ -2,7 +2,6 @@ using System.Net;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using TrialManager.Api.Features.Access;
@@ -26,7 +25,7 @@ internal sealed class SessionCookieHandler(
     TimeProvider clock,
     SessionOptions sessions,
     IProblemDetailsService problems)
-    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    : ProblemAuthenticationHandler(options, logger, encoder, problems)
 {
     public const string SchemeName = "WebSession";
     public const string CookieName = "tm_session";
@@ -75,23 +74,11 @@ internal sealed class SessionCookieHandler(
     public static void Expire(HttpContext context) =>
         context.Response.Cookies.Append(CookieName, "", Cookie(context, DateTimeOffset.UnixEpoch));
 
+    protected override string ChallengeDetail => "The session has ended (signed out, expired or its token revoked); sign in again.";
+
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        Response.StatusCode = StatusCodes.Status401Unauthorized;
         Expire(Context);
-        return WriteProblem(StatusCodes.Status401Unauthorized, "The session has ended (signed out, expired or its token revoked); sign in again.");
+        return base.HandleChallengeAsync(properties);
     }
-
-    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
-    {
-        Response.StatusCode = StatusCodes.Status403Forbidden;
-        return WriteProblem(StatusCodes.Status403Forbidden, "Your role does not allow this.");
-    }
-
-    private async Task WriteProblem(int status, string detail) =>
-        await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = Context,
-            ProblemDetails = new ProblemDetails { Status = status, Title = ProblemExceptionHandler.TitleFor(status), Detail = detail },
-        });
 }

@@ -22,10 +22,9 @@ export function EnrolPage({ context }: { context: TrialContext }) {
   const trialId = context.trial.id;
   const places = useLoad(
     async (signal) => {
+      // The API lists a researcher's own sites' clusters only, where they may enrol.
       const [sites, clusters] = await Promise.all([all<Site>(`/trials/${trialId}/sites`, signal), all<Cluster>(`/trials/${trialId}/clusters`, signal)]);
-      // A researcher enrols only at their own sites.
-      const mine = context.role === 'researcher' ? clusters.filter((c) => context.siteIds.includes(c.siteId)) : clusters;
-      return { sites, clusters: mine };
+      return { sites, clusters };
     },
     [trialId],
   );

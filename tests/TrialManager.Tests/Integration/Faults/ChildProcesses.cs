@@ -17,10 +17,16 @@ public static class ChildProcesses
                 KillQuietly(process);
     };
 
-    public static void Started(Process process)
+    /// <summary>Starts a process whose every output line (both streams) goes to `onLine`, killed when the test run ends.</summary>
+    public static void Start(Process process, Action<string?> onLine)
     {
+        process.OutputDataReceived += (_, e) => onLine(e.Data);
+        process.ErrorDataReceived += (_, e) => onLine(e.Data);
+        process.Start();
         lock (Running)
             Running.Add(process);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
     }
 
     public static void Kill(Process process)

@@ -42,12 +42,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         var start = ChildProcesses.Service(settings);
 
         var service = new ServiceProcess(new Process { StartInfo = start, EnableRaisingEvents = true }, logPath);
-        service._process.OutputDataReceived += (_, e) => service.OnLine(e.Data);
-        service._process.ErrorDataReceived += (_, e) => service.OnLine(e.Data);
-        service._process.Start();
-        ChildProcesses.Started(service._process);
-        service._process.BeginOutputReadLine();
-        service._process.BeginErrorReadLine();
+        ChildProcesses.Start(service._process, service.OnLine);
         try
         {
             var started = Stopwatch.StartNew();

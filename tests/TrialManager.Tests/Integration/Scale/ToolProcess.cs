@@ -42,12 +42,7 @@ public sealed class ToolProcess : IAsyncDisposable
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
         };
         var tool = new ToolProcess(new Process { StartInfo = start, EnableRaisingEvents = true }, logPath);
-        tool._process.OutputDataReceived += (_, e) => tool.OnLine(e.Data);
-        tool._process.ErrorDataReceived += (_, e) => tool.OnLine(e.Data);
-        tool._process.Start();
-        ChildProcesses.Started(tool._process);
-        tool._process.BeginOutputReadLine();
-        tool._process.BeginErrorReadLine();
+        ChildProcesses.Start(tool._process, tool.OnLine);
         try
         {
             await tool.UntilListeningAsync(port, timeout, Path.GetFileName(program));
