@@ -57,6 +57,11 @@ describe('typed answers', () => {
     expect(parseTyped({ ...age, type: 'decimal' }, '3,5')).toBe(3.5);
     expect(parseTyped(age, '')).toBeNull();
     expect(parseTyped(age, 'forty')).toBe('forty');
+    // Not finite: kept as typed, so it is never sent as a number (JSON has no Infinity).
+    expect(parseTyped(age, 'Infinity')).toBe('Infinity');
+    expect(parseTyped(age, '1e400')).toBe('1e400');
+    expect(localProblem(age, parseTyped(age, '1e400'), qpr)).toMatch(/Enter a number/);
+    expect(localProblem(age, -1e308, qpr)).toMatch(/lowest/);
   });
 
   it('warns of values outside the range, but never of a missing-data code', () => {
