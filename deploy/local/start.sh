@@ -45,8 +45,12 @@ echo "Building..."
 # The web client first: the API's build takes its files in as static assets.
 web="$repo_root/src/TrialManager.Web"
 if ! command -v npm >/dev/null; then
-  echo "Node.js and npm are needed to build the web client: sudo apt-get install -y nodejs npm" >&2
-  exit 1
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "Node.js and npm are needed to build the web client: sudo apt-get install -y nodejs npm" >&2
+    exit 1
+  fi
+  echo "Installing Node.js and npm with apt (to build the web client)..."
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
 fi
 if [ ! -d "$web/node_modules" ] || [ "$web/package-lock.json" -nt "$web/node_modules" ]; then
   npm ci --prefix "$web" --ignore-scripts --no-audit --no-fund >/dev/null
