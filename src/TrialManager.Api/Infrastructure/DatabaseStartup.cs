@@ -156,7 +156,7 @@ public static partial class DatabaseStartup
             : throw new InvalidOperationException($"The runtime role '{role}' must be a plain lower-case PostgreSQL name.");
     }
 
-    private static async Task GrantRuntimeRoleAsync(TrialManagerDbContext ownerDb, string role, CancellationToken ct)
+    internal static async Task GrantRuntimeRoleAsync(TrialManagerDbContext ownerDb, string role, CancellationToken ct)
     {
         // Re-run at every start: idempotent, and it covers the tables of new migrations.
         var grants = $"""
@@ -165,8 +165,16 @@ public static partial class DatabaseStartup
             GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};
             REVOKE UPDATE, DELETE, TRUNCATE ON audit_events, audit_checkpoints FROM {role};
             """;
-        await ownerDb.Database.ExecuteSqlRawAsync(grants, ct);
+        // Processes that start together would update the same catalogue rows at once, which PostgreSQL refuses
+        // ("tuple concurrently updated"): they take turns, on a lock that ends with the transaction.
+        await ownerDb.InTransactionAsync(async token =>
+        {
+            await ownerDb.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({GrantLockKey})", token);
+            await ownerDb.Database.ExecuteSqlRawAsync(grants, token);
+        }, ct);
     }
+
+    private const long GrantLockKey = 0x7472_6961_6c67_726e; // "trialgrn"
 
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
     private static partial Regex RoleName();
